@@ -1,0 +1,496 @@
+"""The affine perturbed kernel P(ε) = P0 + ε·P1 of spec 00, with its clusters.
+
+Exact chains keep every entry as a Fraction; float chains keep scipy CSR matrices.
+Rows of P0 sum to 1, rows of P1 sum to 0; P(ε) is stochastic for 0 ≤ ε ≤ eps_max.
+"""
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from functools import cached_property
+from typing import Iterable
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from .errors import ChainError, EpsilonError
+from .numbers import format_number, parse_number
+
+FLOAT_ROW_TOL = 1e-12  # tolerance on float row sums (spec 06: validate, then renormalise)
+
+
+def _entries_from_input(X, n: int, what: str):
+    """Yield (i, j, value) from a dict, triples, dense array/list or scipy sparse matrix."""
+    if X is None:
+        return []
+    if sp.issparse(X):
+        coo = sp.coo_matrix(X)
+        if coo.shape != (n, n):
+            raise ChainError(f"{what} has shape {coo.shape}, expected ({n}, {n})")
+        return list(zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist()))
+    if isinstance(X, dict):
+        out = []
+        for key, v in X.items():
+            if not (isinstance(key, tuple) and len(key) == 2):
+                raise ChainError(f"{what}: keys must be (i, j) pairs, got {key!r}")
+            out.append((key[0], key[1], v))
+        return out
+    if isinstance(X, np.ndarray):
+        if X.ndim != 2 or X.shape != (n, n):
+            raise ChainError(f"{what} has shape {X.shape}, expected ({n}, {n})")
+        ii, jj = np.nonzero(X)
+        return list(zip(ii.tolist(), jj.tolist(), X[ii, jj].tolist()))
+    X = list(X)
+    out = []
+    for t in X:
+        if not (isinstance(t, (list, tuple)) and len(t) == 3):
+            raise ChainError(f"{what}: entries must be [i, j, value] triples, got {t!r}")
+        out.append(tuple(t))
+    return out
+
+
+def _check_index(i, n, what):
+    if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+        raise ChainError(f"{what}: state index {i!r} is not an integer")
+    if not 0 <= int(i) < n:
+        raise ChainError(f"{what}: state index {i} out of range 0..{n - 1}")
+    return int(i)
+
+
+class Chain:
+    """P(ε) = P0 + ε·P1 on states 0..n−1, optional clusters, start and target (spec 00)."""
+
+    def __init__(self, n, P0, P1=None, clusters=None, *, start=None, target=None, name=None, exact=None):
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or int(n) < 1:
+            raise ChainError(f"n must be a positive integer, got {n!r}")
+        n = int(n)
+        self.n = n
+        self.name = name
+        e0 = [(_check_index(i, n, "P0"), _check_index(j, n, "P0"), parse_number(v, what=f"P0[{i},{j}]"))
+              for i, j, v in _entries_from_input(P0, n, "P0")]
+        e1 = [(_check_index(i, n, "P1"), _check_index(j, n, "P1"), parse_number(v, what=f"P1[{i},{j}]"))
+              for i, j, v in _entries_from_input(P1, n, "P1")]
+        all_exact = all(isinstance(v, Fraction) for _, _, v in e0 + e1)
+        self.exact = all_exact if exact is None else bool(exact)
+        if self.exact and not all_exact:
+            raise ChainError("exact=True but some entries are floats")
+        if self.exact:
+            self._rows = [self._exact_rows(e0), self._exact_rows(e1)]
+            self._csr = None
+        else:
+            self._rows = None
+            self._csr = [self._float_csr(e0, "P0"), self._float_csr(e1, "P1")]
+        self._validate_rows()
+        self.eps_max = self._compute_eps_max()
+        self._given_clusters = None
+        if clusters is not None:
+            self._given_clusters = self._validate_clusters(clusters)
+        self.start = None if start is None else _check_index(start, n, "start")
+        self.target = None if target is None else _check_index(target, n, "target")
+
+    # ---------------------------------------------------------------- storage
+    def _exact_rows(self, entries):
+        rows = [dict() for _ in range(self.n)]
+        for i, j, v in entries:
+            rows[i][j] = rows[i].get(j, Fraction(0)) + v
+        return [{j: v for j, v in r.items() if v != 0} for r in rows]
+
+    def _float_csr(self, entries, what):
+        if not entries:
+            return sp.csr_matrix((self.n, self.n), dtype=float)
+        ii = np.fromiter((e[0] for e in entries), dtype=np.int64, count=len(entries))
+        jj = np.fromiter((e[1] for e in entries), dtype=np.int64, count=len(entries))
+        vv = np.fromiter((float(e[2]) for e in entries), dtype=float, count=len(entries))
+        if not np.all(np.isfinite(vv)):
+            k = int(np.flatnonzero(~np.isfinite(vv))[0])
+            raise ChainError(f"{what}[{ii[k]},{jj[k]}] = {vv[k]} is not finite")
+        m = sp.csr_matrix((vv, (ii, jj)), shape=(self.n, self.n))
+        m.sum_duplicates()
+        m.eliminate_zeros()
+        return m
+
+    @classmethod
+    def from_dense(cls, P0, P1=None, clusters=None, **kw) -> "Chain":
+        """Build from dense square matrices (nested lists of numbers/strings, or arrays)."""
+        P0 = list(P0) if not isinstance(P0, np.ndarray) else P0
+        n = len(P0)
+
+        def triples(M, what):
+            if M is None:
+                return []
+            if isinstance(M, np.ndarray):
+                return M
+            M = [list(r) for r in M]
+            if len(M) != n or any(len(r) != n for r in M):
+                raise ChainError(f"{what} must be a {n}x{n} matrix")
+            return [(i, j, v) for i, r in enumerate(M) for j, v in enumerate(r) if v != 0 and v != "0"]
+
+        return cls(n, triples(P0, "P0"), triples(P1, "P1"), clusters, **kw)
+
+    @classmethod
+    def from_csr(cls, P0, P1, clusters=None, **kw):
+        """Fast constructor for large float chains from scipy sparse matrices."""
+        obj = cls.__new__(cls)
+        n = P0.shape[0]
+        obj.n, obj.name, obj.exact, obj._rows = n, kw.get("name"), False, None
+        P0 = sp.csr_matrix(P0, dtype=float)
+        P1 = sp.csr_matrix(P1, dtype=float)
+        for m, what in ((P0, "P0"), (P1, "P1")):
+            m.sum_duplicates()
+            m.eliminate_zeros()
+            if not np.all(np.isfinite(m.data)):
+                raise ChainError(f"{what} has a non-finite entry")
+        obj._csr = [P0, P1]
+        obj._validate_rows()
+        obj.eps_max = obj._compute_eps_max()
+        obj._given_clusters = None if clusters is None else obj._validate_clusters(clusters)
+        obj.start = None if kw.get("start") is None else _check_index(kw["start"], n, "start")
+        obj.target = None if kw.get("target") is None else _check_index(kw["target"], n, "target")
+        return obj
+
+    # ---------------------------------------------------------------- validation
+    def _validate_rows(self):
+        n = self.n
+        if self.exact:
+            r0, r1 = self._rows
+            for i in range(n):
+                for j, v in r0[i].items():
+                    if v < 0:
+                        raise ChainError(f"P0[{i},{j}] = {format_number(v)} is negative")
+                s = sum(r0[i].values(), Fraction(0))
+                if s != 1:
+                    raise ChainError(f"row {i} of P0 sums to {format_number(s)}, not 1")
+                s1 = sum(r1[i].values(), Fraction(0))
+                if s1 != 0:
+                    raise ChainError(f"row {i} of P1 sums to {format_number(s1)}, not 0")
+        else:
+            P0, P1 = self._csr
+            if P0.nnz and P0.data.min() < 0:
+                k = int(np.argmin(P0.data))
+                i = int(np.searchsorted(P0.indptr, k, side="right") - 1)
+                raise ChainError(f"P0[{i},{P0.indices[k]}] = {P0.data[k]!r} is negative")
+            s0 = np.asarray(P0.sum(axis=1)).ravel()
+            bad = np.flatnonzero(np.abs(s0 - 1.0) > FLOAT_ROW_TOL)
+            if bad.size:
+                i = int(bad[0])
+                raise ChainError(f"row {i} of P0 sums to {format_number(s0[i])}, not 1 (tolerance {FLOAT_ROW_TOL:g})")
+            # renormalise rows exactly to sum 1 (spec 06)
+            P0 = sp.diags(1.0 / s0) @ P0
+            self._csr[0] = sp.csr_matrix(P0)
+            s1 = np.asarray(P1.sum(axis=1)).ravel()
+            scale = np.asarray(abs(P1).max(axis=1).todense()).ravel() if P1.nnz else np.zeros(n)
+            bad = np.flatnonzero(np.abs(s1) > FLOAT_ROW_TOL * np.maximum(1.0, scale))
+            if bad.size:
+                i = int(bad[0])
+                raise ChainError(f"row {i} of P1 sums to {format_number(s1[i])}, not 0 (tolerance {FLOAT_ROW_TOL:g})")
+
+    def _compute_eps_max(self):
+        """Largest ε with P0 + ε·P1 ≥ 0 entrywise: min over P1(x,y) < 0 of P0(x,y)/(−P1(x,y))."""
+        best = math.inf
+        if self.exact:
+            r0, r1 = self._rows
+            for i in range(self.n):
+                for j, v in r1[i].items():
+                    if v < 0:
+                        p = r0[i].get(j, Fraction(0))
+                        if p == 0:
+                            raise ChainError(f"P(ε)[{i},{j}] = ε·({format_number(v)}) is negative for every ε > 0")
+                        cand = p / (-v)
+                        if best == math.inf or cand < best:
+                            best = cand
+            return best
+        P0, P1 = self._csr
+        neg = P1.multiply(P1 < 0).tocoo()
+        if neg.nnz == 0:
+            return math.inf
+        p0 = np.asarray(P0[neg.row, neg.col]).ravel()
+        zero = np.flatnonzero(p0 <= 0)
+        if zero.size:
+            k = int(zero[0])
+            raise ChainError(f"P(ε)[{neg.row[k]},{neg.col[k]}] = ε·({neg.data[k]!r}) is negative for every ε > 0")
+        return float(np.min(p0 / -neg.data))
+
+    def valid_eps_range(self):
+        """(0, eps_max): P(ε) is a stochastic matrix exactly for 0 ≤ ε ≤ eps_max."""
+        return (Fraction(0) if self.exact else 0.0, self.eps_max)
+
+    def check_eps(self, eps, *, allow_zero: bool = False):
+        """Parse ε (exactly when given as a string/rational) and check 0 < ε ≤ eps_max."""
+        if isinstance(eps, (str, int)) and not isinstance(eps, bool):
+            eps = parse_number(eps, what="eps")
+        elif isinstance(eps, float):
+            if not math.isfinite(eps):
+                raise EpsilonError(f"eps = {eps!r} is not finite")
+        elif not isinstance(eps, Fraction):
+            try:
+                import mpmath
+                if isinstance(eps, mpmath.mpf):
+                    if not mpmath.isfinite(eps):
+                        raise EpsilonError(f"eps = {eps} is not finite")
+                    return eps
+            except ImportError:  # pragma: no cover
+                pass
+            raise EpsilonError(f"eps must be a number, got {eps!r}")
+        if eps < 0 or (eps == 0 and not allow_zero):
+            raise EpsilonError(f"eps = {format_number(eps)} is outside the valid range (0, {format_number(self.eps_max)}]")
+        if eps > self.eps_max:
+            raise EpsilonError(
+                f"eps = {format_number(eps)} is outside the valid range (0, {format_number(self.eps_max)}]: "
+                "P(eps) would have a negative entry")
+        return eps
+
+    # ---------------------------------------------------------------- views
+    def row_dicts(self, which: int = 0):
+        """Rows of P0 (which=0) or P1 (which=1) as dicts {j: value}; exact Fractions for exact chains."""
+        if self.exact:
+            return [dict(r) for r in self._rows[which]]
+        m = self._csr[which]
+        return [dict(zip(m.indices[m.indptr[i]:m.indptr[i + 1]].tolist(),
+                         m.data[m.indptr[i]:m.indptr[i + 1]].tolist())) for i in range(self.n)]
+
+    def csr(self, which: int = 0) -> sp.csr_matrix:
+        """P0 (which=0) or P1 (which=1) as a float CSR matrix."""
+        if not self.exact:
+            return self._csr[which]
+        rows, cols, vals = [], [], []
+        for i, r in enumerate(self._rows[which]):
+            for j, v in r.items():
+                rows.append(i)
+                cols.append(j)
+                vals.append(float(v))
+        return sp.csr_matrix((vals, (rows, cols)), shape=(self.n, self.n))
+
+    def dense(self, which: int = 0) -> np.ndarray:
+        return self.csr(which).toarray()
+
+    @property
+    def P0(self) -> np.ndarray:
+        return self.dense(0)
+
+    @property
+    def P1(self) -> np.ndarray:
+        return self.dense(1)
+
+    def kernel_exact(self, eps) -> list[dict[int, Fraction]]:
+        """Rows of P(ε) as exact dicts (exact chain, rational ε)."""
+        if not self.exact:
+            raise ChainError("kernel_exact needs an exact chain (rational entries)")
+        eps = self.check_eps(eps, allow_zero=True)
+        if not isinstance(eps, Fraction):
+            raise EpsilonError("kernel_exact needs a rational eps")
+        out = []
+        for r0, r1 in zip(*self._rows):
+            row = dict(r0)
+            for j, v in r1.items():
+                row[j] = row.get(j, Fraction(0)) + eps * v
+            out.append({j: v for j, v in row.items() if v != 0})
+        return out
+
+    def kernel(self, eps) -> sp.csr_matrix:
+        """P(ε) as a float CSR matrix (entries computed as P0 + ε·P1 in float64)."""
+        eps = self.check_eps(eps, allow_zero=True)
+        P = self.csr(0) + float(eps) * self.csr(1)
+        P = sp.csr_matrix(P)
+        P.data[P.data < 0] = 0.0  # −0-level rounding at ε = eps_max
+        P.eliminate_zeros()
+        return P
+
+    def kernel_dense(self, eps) -> np.ndarray:
+        return self.kernel(eps).toarray()
+
+    def offdiag_kernel(self, eps) -> sp.csr_matrix:
+        """Off-diagonal part of P(ε) in float64; solvers rebuild diagonals from its row sums (GTH)."""
+        P = sp.csr_matrix(self.kernel(eps))
+        P.setdiag(0.0)
+        P.eliminate_zeros()
+        return P
+
+    def support(self, eps=None) -> sp.csr_matrix:
+        """Boolean support of P(ε) (of P0 if eps is None or 0, generic support for 0 < ε < eps_max)."""
+        if eps is None or eps == 0:
+            m = self.csr(0)
+        elif self.exact and isinstance(eps, Fraction):
+            rows = self.kernel_exact(eps)
+            ii = [i for i, r in enumerate(rows) for _ in r]
+            jj = [j for r in rows for j in r]
+            m = sp.csr_matrix((np.ones(len(ii)), (ii, jj)), shape=(self.n, self.n))
+        else:
+            m = self.kernel(eps)
+        m = sp.csr_matrix(m != 0, dtype=bool)
+        return m
+
+    # ---------------------------------------------------------------- clusters
+    def _validate_clusters(self, clusters):
+        clusters = [list(c) for c in clusters]
+        seen = {}
+        for k, c in enumerate(clusters):
+            if not c:
+                raise ChainError(f"cluster {k} is empty")
+            for x in c:
+                x = _check_index(x, self.n, f"cluster {k}")
+                if x in seen:
+                    raise ChainError(f"state {x} is in clusters {seen[x]} and {k}")
+                seen[x] = k
+        clusters = [[int(x) for x in c] for c in clusters]
+        missing = [x for x in range(self.n) if x not in seen]
+        if missing:
+            raise ChainError(f"state {missing[0]} is in no cluster (clusters must partition the states)")
+        S = self.support(None).tocoo()
+        label = np.empty(self.n, dtype=np.int64)
+        for k, c in enumerate(clusters):
+            label[c] = k
+        leak = np.flatnonzero(label[S.row] != label[S.col])
+        if leak.size:
+            x, y = int(S.row[leak[0]]), int(S.col[leak[0]])
+            raise ChainError(f"cluster {label[x]} is not a closed class of P0: P0[{x},{y}] > 0 leaves it")
+        for k, c in enumerate(clusters):
+            self._check_block(k, c)
+        return clusters
+
+    def _check_block(self, k, c):
+        sub = self.support(None)[c][:, c]
+        ncomp, _ = connected_components(sub, directed=True, connection="strong")
+        if ncomp != 1:
+            raise ChainError(f"block {k} of P0 (states {_short(c)}) is reducible")
+        if _period(sub) != 1:
+            raise ChainError(f"block {k} of P0 (states {_short(c)}) is periodic (period {_period(sub)})")
+
+    @cached_property
+    def _computed_clusters(self):
+        S = self.support(None)
+        ncomp, lab = connected_components(S, directed=True, connection="strong")
+        coo = S.tocoo()
+        leaves = np.zeros(ncomp, dtype=bool)
+        out = lab[coo.row] != lab[coo.col]
+        leaves[lab[coo.row[out]]] = True
+        transient = np.flatnonzero(leaves[lab])
+        if transient.size:
+            raise ChainError(
+                f"state {int(transient[0])} is transient under P0 (not in a closed class); "
+                "the metastable model needs every state in a closed class of P0")
+        order = {}
+        for x in range(self.n):
+            order.setdefault(int(lab[x]), []).append(x)
+        clusters = sorted(order.values(), key=lambda c: c[0])
+        for k, c in enumerate(clusters):
+            self._check_block(k, c)
+        return clusters
+
+    @property
+    def clusters(self) -> list[list[int]]:
+        """Clusters C_1..C_K (0-based states): as given, else the closed classes of P0 ordered by smallest state."""
+        return self._given_clusters if self._given_clusters is not None else self._computed_clusters
+
+    @property
+    def has_given_clusters(self) -> bool:
+        return self._given_clusters is not None
+
+    @property
+    def K(self) -> int:
+        return len(self.clusters)
+
+    @cached_property
+    def cluster_of(self) -> np.ndarray:
+        lab = np.empty(self.n, dtype=np.int64)
+        for k, c in enumerate(self.clusters):
+            lab[c] = k
+        return lab
+
+    def with_clusters(self, clusters) -> "Chain":
+        c = self.copy()
+        c._given_clusters = c._validate_clusters(clusters)
+        c.__dict__.pop("cluster_of", None)
+        return c
+
+    def copy(self) -> "Chain":
+        new = Chain.__new__(Chain)
+        new.__dict__.update({k: v for k, v in self.__dict__.items() if k not in ("cluster_of", "_computed_clusters")})
+        return new
+
+    def to_float(self) -> "Chain":
+        if not self.exact:
+            return self
+        return Chain.from_csr(self.csr(0), self.csr(1), clusters=self._given_clusters,
+                              start=self.start, target=self.target, name=self.name)
+
+    def __repr__(self):
+        kind = "exact" if self.exact else "float"
+        label = f" {self.name!r}" if self.name else ""
+        return f"<Chain{label} n={self.n} {kind} eps_max={format_number(self.eps_max)}>"
+
+
+def _short(c, k=6):
+    return "[" + ", ".join(map(str, c[:k])) + (", …]" if len(c) > k else "]")
+
+
+def _period(adj: sp.csr_matrix) -> int:
+    """Period of a strongly connected digraph: gcd of level(u) + 1 − level(v) over edges (BFS levels)."""
+    n = adj.shape[0]
+    level = -np.ones(n, dtype=np.int64)
+    level[0] = 0
+    frontier = [0]
+    adj = sp.csr_matrix(adj)
+    while frontier:
+        nxt = []
+        for u in frontier:
+            for v in adj.indices[adj.indptr[u]:adj.indptr[u + 1]]:
+                if level[v] < 0:
+                    level[v] = level[u] + 1
+                    nxt.append(int(v))
+        frontier = nxt
+    coo = adj.tocoo()
+    g = 0
+    for u, v in zip(coo.row.tolist(), coo.col.tolist()):
+        g = math.gcd(g, int(level[u] + 1 - level[v]))
+        if g == 1:
+            return 1
+    return g
+
+
+def row_rescaled_chain(blocks: Iterable, edges, *, start=None, target=None, name=None) -> Chain:
+    """The paper's construction: p^ε(x,y) = (1 − ε q(x))·P0(x,y) + ε q(x,y).
+
+    blocks: list of square stochastic matrices (dense, exact entries allowed), laid out block-diagonally;
+    edges: {(x, y): q(x,y)} or triples (x, y, q) in global state indices, x and y in different blocks.
+    Returns P0 = diag(blocks), P1 = Q − diag(q)·P0 with eps_max = 1/max_x q(x).
+    """
+    blocks = [list(map(list, b)) if not isinstance(b, np.ndarray) else b for b in blocks]
+    sizes = [len(b) for b in blocks]
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int).tolist()
+    n = offsets[-1]
+    P0 = {}
+    for k, b in enumerate(blocks):
+        o = offsets[k]
+        for a in range(sizes[k]):
+            row = b[a]
+            if len(row) != sizes[k]:
+                raise ChainError(f"block {k} is not square")
+            for c in range(sizes[k]):
+                v = row[c]
+                if v != 0 and v != "0":
+                    P0[(o + a, o + c)] = parse_number(v, what=f"block {k}[{a},{c}]")
+    clusters = [list(range(offsets[k], offsets[k + 1])) for k in range(len(blocks))]
+    label = {x: k for k, c in enumerate(clusters) for x in c}
+    items = edges.items() if isinstance(edges, dict) else ((e[0], e[1], e[2]) for e in edges)
+    Q = {}
+    for item in items:
+        if isinstance(edges, dict):
+            (x, y), w = item
+        else:
+            x, y, w = item
+        x, y = _check_index(x, n, "edge"), _check_index(y, n, "edge")
+        if label[x] == label[y]:
+            raise ChainError(f"sparse edge ({x}, {y}) stays inside cluster {label[x]}")
+        w = parse_number(w, what=f"q({x},{y})")
+        if w <= 0:
+            raise ChainError(f"sparse edge weight q({x},{y}) = {format_number(w)} must be positive")
+        Q[(x, y)] = Q.get((x, y), 0) + w
+    qx = {}
+    for (x, _), w in Q.items():
+        qx[x] = qx.get(x, 0) + w
+    P1 = dict(Q)
+    for (x, y), v in P0.items():
+        if x in qx:
+            P1[(x, y)] = P1.get((x, y), 0) - qx[x] * v
+    return Chain(n, P0, P1, clusters, start=start, target=target, name=name)

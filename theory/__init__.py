@@ -1,0 +1,1 @@
+"""Symbolic statements (sympy) of the paper's results; one module per paper section. No numerics."""
