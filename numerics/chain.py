@@ -397,6 +397,16 @@ class Chain:
             lab[c] = k
         return lab
 
+    def sparse_edges(self) -> dict:
+        """E_s with weights: {(x, y): P1(x, y)} for x, y in different clusters and P1(x, y) > 0 (= q(x, y))."""
+        lab = self.cluster_of
+        out = {}
+        for x, row in enumerate(self.row_dicts(1)):
+            for y, v in row.items():
+                if lab[x] != lab[y] and v > 0:
+                    out[(x, y)] = v
+        return out
+
     def with_clusters(self, clusters) -> "Chain":
         c = self.copy()
         c._given_clusters = c._validate_clusters(clusters)
