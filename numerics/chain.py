@@ -50,6 +50,15 @@ def _entries_from_input(X, n: int, what: str):
     return out
 
 
+def _parse(v, what):
+    try:
+        return parse_number(v, what=what)
+    except ChainError:
+        raise
+    except ValueError as exc:
+        raise ChainError(str(exc)) from None
+
+
 def _check_index(i, n, what):
     if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
         raise ChainError(f"{what}: state index {i!r} is not an integer")
@@ -67,9 +76,9 @@ class Chain:
         n = int(n)
         self.n = n
         self.name = name
-        e0 = [(_check_index(i, n, "P0"), _check_index(j, n, "P0"), parse_number(v, what=f"P0[{i},{j}]"))
+        e0 = [(_check_index(i, n, "P0"), _check_index(j, n, "P0"), _parse(v, f"P0[{i},{j}]"))
               for i, j, v in _entries_from_input(P0, n, "P0")]
-        e1 = [(_check_index(i, n, "P1"), _check_index(j, n, "P1"), parse_number(v, what=f"P1[{i},{j}]"))
+        e1 = [(_check_index(i, n, "P1"), _check_index(j, n, "P1"), _parse(v, f"P1[{i},{j}]"))
               for i, j, v in _entries_from_input(P1, n, "P1")]
         all_exact = all(isinstance(v, Fraction) for _, _, v in e0 + e1)
         self.exact = all_exact if exact is None else bool(exact)
@@ -479,7 +488,7 @@ def row_rescaled_chain(blocks: Iterable, edges, *, start=None, target=None, name
             for c in range(sizes[k]):
                 v = row[c]
                 if v != 0 and v != "0":
-                    P0[(o + a, o + c)] = parse_number(v, what=f"block {k}[{a},{c}]")
+                    P0[(o + a, o + c)] = _parse(v, f"block {k}[{a},{c}]")
     clusters = [list(range(offsets[k], offsets[k + 1])) for k in range(len(blocks))]
     label = {x: k for k, c in enumerate(clusters) for x in c}
     items = edges.items() if isinstance(edges, dict) else ((e[0], e[1], e[2]) for e in edges)
@@ -492,7 +501,7 @@ def row_rescaled_chain(blocks: Iterable, edges, *, start=None, target=None, name
         x, y = _check_index(x, n, "edge"), _check_index(y, n, "edge")
         if label[x] == label[y]:
             raise ChainError(f"sparse edge ({x}, {y}) stays inside cluster {label[x]}")
-        w = parse_number(w, what=f"q({x},{y})")
+        w = _parse(w, f"q({x},{y})")
         if w <= 0:
             raise ChainError(f"sparse edge weight q({x},{y}) = {format_number(w)} must be positive")
         Q[(x, y)] = Q.get((x, y), 0) + w
