@@ -16,10 +16,12 @@ from fractions import Fraction
 
 import mpmath
 import numpy as np
+import scipy.sparse as sp
 
 from .chain import Chain
 from .errors import ChainError, MetacotError, UnreachableTargetError
-from .linalg import almost_sure_states, hitting_reduction, hitting_reduction_dense
+from .linalg import (almost_sure_states, almost_sure_states_csr, gth_stationary, hitting_reduction,
+                     hitting_reduction_dense, hitting_reduction_sparse)
 from .numbers import format_number
 
 METHODS = ("auto", "exact", "laurent", "mp", "float")
@@ -141,35 +143,64 @@ def _mp_hitting(chain, targets, eps, dps):
     return _assemble(chain.n, targets, ok, unknown, h, mpf(0), mpmath.inf)
 
 
+def _float_labels(chain: Chain) -> np.ndarray:
+    """Cluster labels used only to order the sparse elimination: given clusters, else SCCs of P0 (cheap)."""
+    given = getattr(chain, "_given_clusters", None)
+    if given is not None:
+        return chain.cluster_of
+    from scipy.sparse.csgraph import connected_components
+
+    _, lab = connected_components(chain.csr(0), directed=True, connection="strong")
+    return lab
+
+
+def _float_solve(P: "sp.csr_matrix", absorb: np.ndarray, cost_cols: np.ndarray | None, labels=None):
+    """Float64 subtraction-free solve on the states outside `absorb` (all must reach `absorb` a.s.).
+
+    P: off-diagonal kernel (CSR); exit mass = mass into absorb; cost: 1 per step (cost_cols None) or the
+    given n×r matrix evaluated on the unknown states. Returns (unknown indices, solution rows).
+    """
+    unknown = np.flatnonzero(~absorb)
+    if unknown.size == 0:
+        return unknown, np.zeros((0, 1))
+    t = np.asarray(P[:, np.flatnonzero(absorb)].sum(axis=1)).ravel()[unknown]
+    sub = P[unknown][:, unknown]
+    C = np.ones((unknown.size, 1)) if cost_cols is None else np.asarray(cost_cols, dtype=float)[unknown]
+    if unknown.size <= DENSE_FLOAT_MAX_N:
+        H = hitting_reduction_dense(sub.toarray(), t, C)
+    else:
+        lab = None if labels is None else np.asarray(labels)[unknown]
+        H = hitting_reduction_sparse(sub, t, C, lab)
+    return unknown, H
+
+
 def _float_hitting(chain, targets, eps):
     P = chain.offdiag_kernel(eps)
     n = chain.n
-    adj = [P.indices[P.indptr[i]:P.indptr[i + 1]].tolist() for i in range(n)]
-    ok = almost_sure_states(adj, targets)
-    unknown = np.array([x for x in range(n) if ok[x] and x not in targets], dtype=np.int64)
-    out = np.full(n, np.inf)
-    out[list(targets)] = 0.0
-    if unknown.size == 0:
-        return out
     tmask = np.zeros(n, dtype=bool)
     tmask[list(targets)] = True
-    t = np.asarray(P[:, np.flatnonzero(tmask)].sum(axis=1)).ravel()[unknown]
-    sub = P[unknown][:, unknown]
-    if unknown.size <= DENSE_FLOAT_MAX_N:
-        h = hitting_reduction_dense(sub.toarray(), t, np.ones(unknown.size))
-    else:
-        sub = sub.tocsr()
-        rows = [dict(zip(sub.indices[sub.indptr[i]:sub.indptr[i + 1]].tolist(),
-                         sub.data[sub.indptr[i]:sub.indptr[i + 1]].tolist())) for i in range(unknown.size)]
-        order = _cluster_order(chain, unknown.tolist())
-        h = np.array(hitting_reduction(rows, t.tolist(), [1.0] * unknown.size, order=order))
-    out[unknown] = h
+    ok = almost_sure_states_csr(P, tmask)
+    out = np.full(n, np.inf)
+    out[tmask] = 0.0
+    absorb = tmask | ~ok  # states that do not hit a.s. are never entered from a.s. states
+    unknown, H = _float_solve(P, absorb, None, _float_labels(chain) if n > DENSE_FLOAT_MAX_N else None)
+    out[unknown] = H[:, 0]
     return out
 
 
-def hitting_time(chain: Chain, start, target, eps, method: str = "auto", *, dps: int = 50):
-    """E_start[τ_target] as one number; raises UnreachableTargetError if it is infinite."""
+def hitting_time(chain: Chain, start, target, eps, method: str = "auto", *, dps: int = 50,
+                 n_walkers: int = 20000, seed=None):
+    """E_start[τ_target] as one number; raises UnreachableTargetError if it is infinite.
+
+    method "mc": Monte Carlo mean of n_walkers walkers (seeded) — use `monte_carlo_hitting_time` for the
+    standard error and the raw sample.
+    """
     x = _check_state(chain, start)
+    if method == "mc":
+        from .simulate import monte_carlo_hitting_time
+
+        _targets(chain, target)
+        return monte_carlo_hitting_time(chain, x, target, eps, n_walkers, seed).mean
     h = expected_hitting_times(chain, target, eps, method, dps=dps)
     v = h[x]
     if v == math.inf or (isinstance(v, mpmath.mpf) and mpmath.isinf(v)):
@@ -177,6 +208,184 @@ def hitting_time(chain: Chain, start, target, eps, method: str = "auto", *, dps:
             f"target {format_number(target) if isinstance(target, int) else target} is not reached almost surely "
             f"from state {x} at eps = {format_number(eps)}: E[tau] is infinite")
     return v
+
+
+# ----------------------------------------------------------------------------- probabilities, exits, stationary
+def _field_rows(chain: Chain, eps, method: str, dps: int):
+    """Rows of P(ε) as dicts over the method's field: ('exact', Fraction) or ('mp', mpf)."""
+    if method == "exact":
+        if not chain.exact or not isinstance(eps, Fraction):
+            raise MetacotError("method 'exact' needs an exact chain and a rational eps; use 'mp' or 'float'")
+        return chain.kernel_exact(eps), Fraction(0), Fraction(1)
+    mpf = mpmath.mpf
+    e = mpf(eps.numerator) / eps.denominator if isinstance(eps, Fraction) else mpf(eps)
+
+    def conv(v):
+        return mpf(v.numerator) / v.denominator if isinstance(v, Fraction) else mpf(v)
+
+    rows = []
+    for a, b in zip(chain.row_dicts(0), chain.row_dicts(1)):
+        row = {j: conv(v) for j, v in a.items()}
+        for j, v in b.items():
+            row[j] = row.get(j, mpf(0)) + e * conv(v)
+        rows.append({j: v for j, v in row.items() if v > 0})
+    return rows, mpf(0), mpf(1)
+
+
+def _pick_method(chain, eps, method):
+    if method == "auto":
+        return "exact" if (chain.exact and isinstance(eps, Fraction) and chain.n <= EXACT_AUTO_MAX_N) else "float"
+    if method not in ("exact", "mp", "float"):
+        raise MetacotError(f"unknown method {method!r} for this quantity (choose from auto, exact, mp, float)")
+    return method
+
+
+def hitting_probabilities(chain: Chain, target, eps, avoid=(), method: str = "auto", *, dps: int = 50):
+    """u(x) = P_x(hit `target` before `avoid`) at P(ε) (absorption probabilities), for every state x.
+
+    u = 1 on target, 0 on avoid and on states that cannot reach target ∪ avoid; elsewhere
+    e(x) u(x) = P(x, target) + Σ_{y≠x} P(x,y) u(y) solved by subtraction-free state reduction.
+    """
+    targets = _targets(chain, target)
+    avoid_set = set() if avoid is None else (_targets(chain, avoid) if (not isinstance(avoid, (list, tuple, set))
+                                                                         or len(avoid)) else set())
+    if targets & avoid_set:
+        raise MetacotError(f"states {sorted(targets & avoid_set)} are both in target and avoid")
+    eps = chain.check_eps(eps, allow_zero=True)
+    method = _pick_method(chain, eps, method)
+    n = chain.n
+    stop = targets | avoid_set
+    if method == "float":
+        P = chain.offdiag_kernel(eps)
+        smask = np.zeros(n, dtype=bool)
+        smask[list(stop)] = True
+        absorb = smask | ~_reachable_back(P, smask)  # states that cannot reach stop: u = 0 there
+        tmask = np.zeros(n, dtype=bool)
+        tmask[list(targets)] = True
+        cost = np.asarray(P[:, np.flatnonzero(tmask)].sum(axis=1)).reshape(-1, 1)
+        unknown, U = _float_solve(P, absorb, cost, _float_labels(chain) if n > DENSE_FLOAT_MAX_N else None)
+        out = np.zeros(n)
+        out[tmask] = 1.0
+        out[unknown] = U[:, 0]
+        return out
+    ctx = mpmath.workdps(dps) if method == "mp" else _nullctx()
+    with ctx:
+        rows, zero, one = _field_rows(chain, eps, method, dps)
+        adj = [list(r.keys()) for r in rows]
+        reach = _can_reach_lists(adj, stop)
+        unknown = [x for x in range(n) if reach[x] and x not in stop]
+        idx = {x: i for i, x in enumerate(unknown)}
+        A, t, c = [], [], []
+        for x in unknown:
+            r, tx, cx = {}, zero, zero
+            for y, v in rows[x].items():
+                if y == x:
+                    continue
+                if y in idx:
+                    r[idx[y]] = v
+                else:
+                    tx = tx + v
+                    if y in targets:
+                        cx = cx + v
+            A.append(r)
+            t.append(tx)
+            c.append(cx)
+        out = [zero] * n
+        for y in targets:
+            out[y] = one
+        if unknown:
+            for x, v in zip(unknown, hitting_reduction(A, t, c, order=_cluster_order(chain, unknown))):
+                out[x] = v
+        return out
+
+
+class _nullctx:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False
+
+
+def _can_reach_lists(adj, stop):
+    n = len(adj)
+    pred = [[] for _ in range(n)]
+    for x in range(n):
+        if x in stop:
+            continue
+        for y in adj[x]:
+            pred[y].append(x)
+    seen = np.zeros(n, dtype=bool)
+    stack = list(stop)
+    for s in stop:
+        seen[s] = True
+    while stack:
+        y = stack.pop()
+        for x in pred[y]:
+            if not seen[x]:
+                seen[x] = True
+                stack.append(x)
+    return seen
+
+
+def _reachable_back(P, mask):
+    """States that can reach `mask` along the support of P (mask states included)."""
+    from scipy.sparse.csgraph import breadth_first_order
+
+    n = P.shape[0]
+    S = sp.csr_matrix(P != 0, dtype=float)
+    S = sp.diags((~mask).astype(float)) @ S
+    GT = sp.csr_matrix(S.T)
+    src = np.flatnonzero(mask)
+    if src.size == 0:
+        return np.zeros(n, dtype=bool)
+    ext = sp.bmat([[GT, None], [sp.csr_matrix((np.ones(src.size), (np.zeros(src.size, dtype=int), src)),
+                                              shape=(1, n)), sp.csr_matrix((1, 1))]], format="csr")
+    order = breadth_first_order(ext, n, directed=True, return_predecessors=False)
+    out = np.zeros(n + 1, dtype=bool)
+    out[order] = True
+    return out[:n]
+
+
+def exit_times(chain: Chain, cluster: int, eps, method: str = "auto", *, dps: int = 50):
+    """E_x[σ_k] for x ∈ C_k, σ_k = inf{t ≥ 0 : X_t ∉ C_k} (claim hitting.escape-law). List in C_k's order."""
+    K = chain.K
+    if isinstance(cluster, bool) or not isinstance(cluster, (int, np.integer)) or not 0 <= cluster < K:
+        raise MetacotError(f"unknown cluster {cluster!r} (clusters are 0..{K - 1})")
+    inside = set(chain.clusters[cluster])
+    outside = [x for x in range(chain.n) if x not in inside]
+    if not outside:
+        raise MetacotError("the chain has a single cluster: there is nothing to exit to")
+    h = expected_hitting_times(chain, outside, eps, method, dps=dps)
+    return [h[x] for x in chain.clusters[cluster]]
+
+
+def mean_exit_time(chain: Chain, cluster: int, eps, method: str = "auto", *, dps: int = 50):
+    """E_{π_k}[σ_k] = Σ_{x∈C_k} π_k(x) E_x[σ_k], started from the block's stationary law π_k (spec 01 H3)."""
+    from .meta import cluster_stationary_laws
+
+    h = exit_times(chain, cluster, eps, method, dps=dps)
+    pi = cluster_stationary_laws(chain)[cluster]
+    if isinstance(h[0], mpmath.mpf):
+        with mpmath.workdps(dps):
+            return mpmath.fsum((mpmath.mpf(p.numerator) / p.denominator if isinstance(p, Fraction) else mpmath.mpf(p))
+                               * v for p, v in zip(pi, h))
+    if isinstance(h[0], Fraction):
+        return sum((p * v for p, v in zip(pi, h)), Fraction(0))
+    return float(np.dot(np.asarray(pi, dtype=float), np.asarray(h, dtype=float)))
+
+
+def stationary_law(chain: Chain, eps, method: str = "auto", *, dps: int = 50):
+    """Stationary law π of P(ε) by GTH elimination (exact, mp or float; needs P(ε) irreducible)."""
+    eps = chain.check_eps(eps, allow_zero=True)
+    method = _pick_method(chain, eps, method)
+    if method == "float":
+        return np.asarray(gth_stationary(chain.kernel(eps).toarray()))
+    ctx = mpmath.workdps(dps) if method == "mp" else _nullctx()
+    with ctx:
+        rows, zero, _ = _field_rows(chain, eps, method, dps)
+        D = [[row.get(j, zero) for j in range(chain.n)] for row in rows]
+        return gth_stationary(D)
 
 
 # ----------------------------------------------------------------------------- Laurent expansions

@@ -24,28 +24,81 @@ def instance_seed(seed: int, claim_id: str, index: int) -> int:
 
 
 def load_user_module(path: str):
-    """Import a user's conjecture file; its top level registers claims (see numerics.conjectures)."""
+    """Import a user's conjecture file; its top level registers claims (see numerics.conjectures).
+
+    One-line MetacotError (CLI exit 2) when the file is missing, fails to import, registers no claim,
+    or registers a malformed claim; claims registered by a failing file are removed again.
+    The module is cached by absolute path, so loading the same file twice is a no-op."""
+    import hashlib
+
     if not os.path.exists(path):
         raise MetacotError(f"module not found: {path}")
-    name = "metacot_user_" + os.path.splitext(os.path.basename(path))[0].replace("-", "_")
+    if os.path.isdir(path):
+        raise MetacotError(f"cannot import {path}: it is a directory, expected a .py file")
+    apath = os.path.abspath(path)
+    stem = os.path.splitext(os.path.basename(path))[0]
+    safe = "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in stem)
+    name = f"metacot_user_{safe}_{hashlib.sha1(apath.encode()).hexdigest()[:8]}"
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
+    spec = importlib.util.spec_from_file_location(name, apath)
     if spec is None or spec.loader is None:
         raise MetacotError(f"cannot import {path}: not a Python file")
     mod = importlib.util.module_from_spec(spec)
     sys.modules[name] = mod
-    before = set(REGISTRY)
+    before = dict(REGISTRY)
+
+    def rollback():
+        sys.modules.pop(name, None)
+        for cid in set(REGISTRY) - set(before):
+            del REGISTRY[cid]
+        REGISTRY.update(before)
+
     try:
         spec.loader.exec_module(mod)
     except MetacotError as exc:
-        del sys.modules[name]
-        raise MetacotError(f"{path}: {exc}") from None
-    except Exception as exc:
-        del sys.modules[name]
-        raise MetacotError(f"cannot import {path}: {exc.__class__.__name__}: {exc}") from None
-    mod.__metacot_new_claims__ = sorted(set(REGISTRY) - before)
+        rollback()
+        raise MetacotError(f"{path}: {' '.join(str(exc).split())}") from None
+    except SyntaxError as exc:
+        rollback()
+        raise MetacotError(f"cannot import {path}: SyntaxError: {exc.msg} (line {exc.lineno})") from None
+    except BaseException as exc:  # SystemExit / KeyboardInterrupt in a user file must not kill the CLI silently
+        rollback()
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        msg = " ".join(str(exc).split())
+        raise MetacotError(f"cannot import {path}: {exc.__class__.__name__}: {msg}") from None
+    new = sorted(cid for cid in REGISTRY if cid not in before or REGISTRY[cid] is not before[cid])
+    if not new:
+        rollback()
+        raise MetacotError(f"{path} registers no claims (state them with numerics.conjectures.conjecture "
+                           f"or numerics.registry.register)")
+    for cid in new:
+        problem = _claim_problem(REGISTRY[cid])
+        if problem:
+            rollback()
+            raise MetacotError(f"{path}: claim {cid!r}: {problem}")
+    mod.__metacot_new_claims__ = new
     return mod
+
+
+def _claim_problem(claim: Claim) -> str:
+    """'' if a claim has the fields the runner needs, else a short description of what is wrong."""
+    import sympy
+
+    if not isinstance(claim.id, str) or not claim.id.strip() or any(ch.isspace() for ch in claim.id):
+        return "id must be a non-empty string without spaces"
+    if claim.statement is None:
+        return "missing required field 'statement'"
+    if not isinstance(claim.statement, sympy.Basic):
+        return f"statement must be a sympy expression or relation, got {type(claim.statement).__name__}"
+    if not callable(claim.instances):
+        return "missing required field 'instances' (a function quick -> list of parameter dicts)"
+    if not callable(claim.check):
+        return "missing required field 'check' (a function (params, seed) -> InstanceResult)"
+    if not isinstance(claim.tolerance, str) or not claim.tolerance.strip():
+        return "missing required field 'tolerance' (a string justifying the tolerance)"
+    return ""
 
 
 def _init_worker(modules):

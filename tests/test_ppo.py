@@ -1,0 +1,176 @@
+"""Tests for numerics.ppo (Alg. 3): exact growth, n*, untouched rows, sign band, PRM equality, CLI."""
+import json
+import math
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from numerics.cli import main
+from numerics.errors import MetacotError
+from numerics.families import random_chain, ring
+from numerics.hitting import hitting_time
+from numerics.ppo import n_star, ppo_clip
+from strategies import chains
+
+clips = st.sampled_from([Fraction(1, 10), Fraction(1, 4), Fraction(1, 2), Fraction(1)])
+caps = st.sampled_from([Fraction(1, 20), Fraction(1, 10), Fraction(1, 3)])
+
+
+def _qx(chain):
+    q = {}
+    for (x, _), w in chain.sparse_edges().items():
+        q[x] = q.get(x, 0) + w
+    return q
+
+
+@given(num=st.integers(1, 10**6), den=st.integers(1, 10**6), c=clips, cap=caps)
+def test_n_star_matches_the_log_formula(num, den, c, cap):
+    s0 = Fraction(num, den) * cap / 10**3
+    n = n_star(s0, cap, c)
+    with mpmath.workdps(60):  # 60 digits: ratio of logs far from an integer except at exact powers
+        v = mpmath.log(mpmath.mpf(cap.numerator) / cap.denominator * s0.denominator / s0.numerator) / \
+            mpmath.log(1 + mpmath.mpf(c.numerator) / c.denominator)
+        k = int(mpmath.ceil(v)) if abs(v - mpmath.nint(v)) > mpmath.mpf(10) ** -50 else int(mpmath.nint(v))
+    assert n == max(k, 0)
+    assert s0 * (1 + c) ** n >= cap and (n == 0 or s0 * (1 + c) ** (n - 1) < cap)
+
+
+@settings(max_examples=20)
+@given(chain=chains(max_k=3, max_size=3), c=clips, cap=caps, d=st.integers(3, 8))
+def test_exact_ppo_on_random_chains(chain, c, cap, d):
+    eps = min(Fraction(1, 10**d), chain.eps_max / 2)
+    sparse = chain.sparse_edges()
+    q = _qx(chain)
+    K0 = chain.kernel_exact(eps)
+    r = ppo_clip(chain, eps, list(sparse), cap, c)
+    # iteration count per source equals n*(x) = ⌈log(ε_max/(ε q(x)))/log(1+c)⌉
+    assert r.iterations_per_source == {x: n_star(eps * q[x], cap, c) for x in q}
+    assert r.iterations == r.predicted_iterations
+    for x in range(chain.n):
+        if x not in q:
+            assert r.kernel[x] == K0[x]  # rows without sparse edges are untouched (exactly)
+            continue
+        s0 = eps * q[x]
+        final = cap if s0 < cap else s0
+        for y, v in K0[x].items():
+            want = v * final / s0 if (x, y) in sparse else v * (1 - final) / (1 - s0)
+            assert r.kernel[x][y] == want
+    # every iteration multiplies a not-yet-capped edge by exactly 1+c
+    for n, probs in enumerate(r.history.edge_probs, start=1):
+        for (x, y), p in zip(r.history.edges, probs):
+            if n < r.iterations_per_source[x]:
+                assert p == eps * sparse[(x, y)] * (1 + c) ** n
+
+
+def test_float_exact_inner_matches_fractions():
+    chain = random_chain(4, [2, 3, 2])
+    eps, cap, c = Fraction(1, 1000), Fraction(1, 20), Fraction(1, 3)
+    ex = ppo_clip(chain, eps, list(chain.sparse_edges()), cap, c)
+    fl = ppo_clip(chain.to_float(), 1e-3, list(chain.sparse_edges()), 0.05, 1 / 3)
+    assert fl.iterations_per_source == ex.iterations_per_source
+    # ~n* float multiplications, each ≤ 1.1e-16 relative: 1e-14 absolute on probabilities ≤ 1
+    assert np.max(np.abs(fl.dense() - ex.dense())) <= 1e-14
+
+
+@settings(max_examples=10)
+@given(chain=chains(max_k=3, max_size=3), eta=st.sampled_from([0.01, 0.05, 0.2]), c=clips)
+def test_sign_gradient_band_and_untouched_rows(chain, eta, c):
+    eps = min(Fraction(1, 10**4), chain.eps_max / 2)
+    cap = Fraction(1, 10)
+    q = _qx(chain)
+    r = ppo_clip(chain, eps, list(chain.sparse_edges()), cap, c, inner="sign", eta=eta)
+    K0 = chain.kernel(eps).toarray()
+    K = r.dense()
+    for x in range(chain.n):
+        if x not in q:
+            assert np.array_equal(K[x], K0[x])
+    lo, hi = float(1 + c), float(1 + c) * math.exp(2 * eta)
+    prev = {x: float(eps * q[x]) for x in q}
+    for mass in r.history.found_mass:
+        for x in q:
+            if mass[x] != prev[x] and mass[x] < 0.1 * (1 - 1e-12):
+                assert lo * (1 - 1e-12) <= mass[x] / prev[x] <= hi * (1 + 1e-12)  # float rounding only
+            prev[x] = mass[x]
+    for x in q:
+        assert abs(r.history.found_mass[-1][x] - 0.1) <= 1e-14  # the cap lands on ε_max
+        assert r.iterations_per_source[x] <= n_star(eps * q[x], cap, c)
+
+
+def test_plain_gd_inner_loop_moves_dense_ratios():
+    """Documented finding: with plain gradient ascent the non-found logits move by −η μ p̂(y) s_A, i.e. in
+    proportion to p̂(y), so within a source row the ratios between unequal dense probabilities change (the
+    'only sparse logits move' premise of R2 holds for the exact and sign inner loops only)."""
+    chain = random_chain(7, [4, 3, 3])
+    eps, cap, c = Fraction(1, 1000), Fraction(1, 20), Fraction(1, 2)
+    sparse = chain.sparse_edges()
+    r = ppo_clip(chain, eps, list(sparse), cap, c, inner="gd", eta=50.0)
+    K0 = chain.kernel(eps).toarray()
+    K = r.dense()
+    drift = 0.0
+    for x in r.found:
+        dense = [y for y in range(chain.n) if K0[x, y] > 0 and y not in r.found[x]]
+        ratio = K[x, dense] / K0[x, dense]
+        drift = max(drift, ratio.max() / ratio.min() - 1)
+    assert drift > 1e-6  # far above float rounding (1e-15): the dense ratios really move
+
+
+def test_internalises_prm_kernel_exactly():
+    from numerics.search import prm_guided
+
+    chain = random_chain(11, [2, 3, 2])
+    found = list(chain.sparse_edges())
+    eps, cap, c = Fraction(1, 10**7), Fraction(1, 100), Fraction(1, 3)
+    r = ppo_clip(chain, eps, found, cap, c)
+    G = prm_guided(chain, found, cap)
+    assert r.kernel == G.kernel_exact(cap)
+    assert hitting_time(r.chain("kernel"), chain.start, chain.target, 0) == \
+        hitting_time(G, chain.start, chain.target, cap)
+
+
+def test_ppo_chain_forms_agree():
+    chain = ring(3, 3, 1)
+    r = ppo_clip(chain, Fraction(1, 1000), list(chain.sparse_edges()), Fraction(1, 10), Fraction(1, 2))
+    aff, ker = r.chain("affine"), r.chain("kernel")
+    assert aff.kernel_exact(Fraction(1, 1000)) == ker.kernel_exact(0) == r.kernel
+    assert hitting_time(aff, 0, chain.target, Fraction(1, 1000)) == hitting_time(ker, 0, chain.target, 0)
+
+
+def test_bad_inputs():
+    chain = ring(2, 2, 1)
+    e = list(chain.sparse_edges())
+    eps = Fraction(1, 100)
+    with pytest.raises(MetacotError, match="eps_max"):
+        ppo_clip(chain, eps, e, 1, Fraction(1, 2))
+    with pytest.raises(MetacotError, match="clip"):
+        ppo_clip(chain, eps, e, Fraction(1, 2), 0)
+    with pytest.raises(MetacotError, match="inner"):
+        ppo_clip(chain, eps, e, Fraction(1, 2), Fraction(1, 2), inner="adam")
+    with pytest.raises(MetacotError, match="eta"):
+        ppo_clip(chain, eps, e, Fraction(1, 2), Fraction(1, 2), inner="sign")
+    with pytest.raises(MetacotError, match="probability 0"):
+        ppo_clip(chain, eps, [(0, 2)], Fraction(1, 2), Fraction(1, 2))  # (0,2) is not in the support
+    with pytest.raises(MetacotError, match="outside"):
+        ppo_clip(chain, eps, [(0, 9)], Fraction(1, 2), Fraction(1, 2))
+
+
+def test_cli_finetune_json(tmp_path, capsys):
+    path = tmp_path / "ring.json"
+    assert main(["family", "ring", "--K", "3", "--M", "3", "--out", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["finetune", str(path), "--eps", "1/1000", "--eps-max", "1/5", "--clip", "1/4", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    # n* = ⌈log(200)/log(5/4)⌉ = ⌈23.74⌉ = 24; E[τ] exact: ring(3,3,1) at ε = 1/1000 is 5999, after PPO 29
+    assert out["iterations"] == out["predicted_iterations"] == 24
+    assert out["hitting_before"] == "5999" and out["hitting_after"] == "29"
+    assert main(["finetune", str(path), "--eps", "1/1000", "--eps-max", "1/5", "--clip", "1/4", "--inner", "sign",
+                 "--eta", "0.05", "--start", "0", "--target", "8", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["iterations"] <= out["predicted_iterations"] and out["hitting_after"] == pytest.approx(29, rel=1e-12)
+    assert main(["finetune", str(path), "--eps", "1/1000", "--eps-max", "2", "--clip", "1/4"]) == 2
+    assert "eps_max" in capsys.readouterr().err
+    assert main(["finetune", str(path), "--eps", "1/1000", "--eps-max", "1/5", "--clip", "1/4",
+                 "--edges", "0,x"]) == 2

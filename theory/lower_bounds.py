@@ -1,0 +1,117 @@
+"""Spec 05 (paper Sec. 5, App. E): local vs global information — SQ dimension, SDA, query lower bounds.
+
+Setting. m candidate edges carry public labels g_0..g_{m−1} ∈ G ∖ {e}; the unknown concept is the set
+S ⊆ {0..m−1} of candidates that are true sparse edges (the others act as the identity). An example is
+x ∈ {0,1}^m, uniform (x_e = 1 iff the path traverses candidate e); its label is the ordered product
+f_S(x) = ∏_{e∈S, x_e=1} g_e. For G = Z_2 (g_e = 1) this is the parity χ_S(x) = Σ_{e∈S} x_e mod 2.
+N = 2^m concepts.
+
+Definitions used (exactly as computed by `numerics/sq.py`)
+-----------------------------------------------------------
+* Correlation (Feldman, Grigorescu, Reyzin, Vempala, Xiao, "Statistical algorithms and a lower bound
+  for detecting planted cliques", J. ACM 64(2), 2017 — the pairwise correlation χ_{D0}(D1, D2) =
+  E_{D0}[(D1/D0 − 1)(D2/D0 − 1)]): the planted distribution of S is D_S = law of (x, f_S(x)); the
+  reference is D0 = (x uniform, y uniform on G, independent). Then D_S/D0 − 1 = |G|·1[y = f_S(x)] − 1 and
+      χ(S, T) = |G|·Pr_x[f_S(x) = f_T(x)] − 1       ("answers compared for equality"),
+  which for Z_2 equals E_x[(−1)^{χ_S(x)}(−1)^{χ_T(x)}] = ⟨χ̃_S, χ̃_T⟩; χ(S, S) = |G| − 1.
+* SQ dimension (Blum, Furst, Jackson, Kearns, Mansour, Rudich, STOC 1994, "Weakly learning DNF and
+  characterizing statistical query learning using Fourier analysis"): SQ-DIM(C, D) is the largest d such
+  that C contains d concepts with |χ(S, T)| ≤ 1/d for all S ≠ T. For parities χ(S,T) = 0 (S ≠ T), so
+  SQ-DIM = 2^m (`sq_dim_parity`).
+* Average correlation ρ(A) = |A|^{-2} Σ_{S,T∈A} |χ(S, T)|, and SDA (Feldman et al. 2017, statistical
+  dimension with average correlation γ̄): the largest d such that every subset A ⊆ C with |A| ≥ N/d has
+  ρ(A) ≤ γ̄. Writing s*(γ̄) for the least s such that every A with |A| ≥ s has ρ(A) ≤ γ̄,
+      SDA(γ̄) = ⌈N/(s* − 1)⌉ − 1          (s* ≥ 2; ∞ if s* = 1).
+  Parity: ρ(A) = 1/|A| exactly, s* = ⌈1/γ̄⌉, hence `sda_parity` = ⌈2^m/(⌈1/γ̄⌉ − 1)⌉ − 1.
+
+Query lower bounds (the constants we use are derived here; proofs in the docstrings of the expressions)
+-------------------------------------------------------------------------------------------------------
+Oracle STAT(τ): a query φ: X × G → [−1, 1] is answered by any value within τ of E_{D_S}[φ].
+Learner: deterministic, must output S exactly for every target S ∈ C (exact identification).
+
+Lemma (Feldman et al. 2017, the Cauchy–Schwarz step of their Lemma 3.10 / Thm 3.7): for a query φ let
+A_φ = {S : |E_{D_S}[φ] − E_{D0}[φ]| > τ}. Since E_{D_S}[φ] − E_{D0}[φ] = E_{D0}[(D_S/D0 − 1)·φ] and
+‖φ‖_{D0} ≤ 1,  τ|A_φ| < Σ_{S∈A_φ} |⟨D̂_S, φ⟩| ≤ ‖Σ ±D̂_S‖ ≤ |A_φ|·ρ(A_φ)^{1/2},  so ρ(A_φ) > τ².
+Hence if τ² ≥ γ̄, |A_φ| ≤ s*(γ̄) − 1 =: e_max (every larger set has ρ ≤ γ̄).
+
+Theorem (this project's exact form). The adversary that answers every query with E_{D0}[φ] is
+consistent with all but ≤ e_max concepts per query. After q queries at least N − q·e_max concepts share
+one transcript, so the learner is wrong on all but one of them:
+    q ≥ ⌈(N − 1)/e_max⌉     (exact identification of every target),
+    Pr_{S uniform}[success after q queries] ≤ min(1, (q·e_max + 1)/N).
+Since e_max = s* − 1 ≤ ⌈N/SDA⌉ − 1 < N/SDA, this gives q ≥ SDA(τ²) (the textbook form "at least
+SDA queries").
+Parity, via Bessel instead of SDA (the argument of Blum et al. 1994): a general query splits as
+E_{D_S}[φ] = E_{D0}[φ] + ⟨χ̃_S, h⟩ with h(x) = (φ(x,0) − φ(x,1))/2, |h| ≤ 1; Bessel gives
+Σ_S ⟨χ̃_S, h⟩² ≤ 1, so fewer than 1/τ² concepts have |⟨χ̃_S, h⟩| > τ: e_max = ⌈1/τ²⌉ − 1, the same value
+as the SDA route with γ̄ = τ². `query_bound_parity` = ⌈(2^m − 1)/(⌈1/τ²⌉ − 1)⌉ ≈ 2^m·τ².
+(Blum et al.'s own statement is asymptotic: with SQ-DIM = d, learning with tolerance d^{-1/3} needs
+on the order of d^{1/3} queries; we use the exact Bessel count above instead, and cite it only as the source
+of the method.)
+
+S_3 (non-abelian): no closed form for χ; `numerics.sq.sda` brackets SDA exactly-certified between a
+lower bound (from row-wise top-s sums, which also certifies e_max) and an upper bound (an explicit set
+with ρ > γ̄). The proven row-sum bound ρ(A) ≤ R/|A|, R = max_S Σ_T |χ(S, T)|, gives
+    SDA(γ̄) ≥ ⌈N/(⌈R/γ̄⌉ − 1)⌉ − 1         (`sda_rowsum_bound`),
+and this project conjectures (checked for m ≤ 12 with the default labels) R(m) ≤ 7·(3/2)^{m−1}
+(`rowsum_s3_conjecture`), which makes SDA_{S3}(γ̄) ≥ Ω(γ̄·(4/3)^m): exponential in m, with base 4/3
+instead of 2. For ring-like tasks m ≥ K − 1, so both are exponential in K.
+
+Global access (claim L4): knowing E_s and the labels, the answer of a path of length L is the ordered
+product of its L labels: exactly L − 1 group multiplications (`global_cost`).
+"""
+import sympy as sp
+
+from .symbols import K, m, tau
+
+gamma_bar = sp.Symbol("gamma_bar", positive=True)   # SDA average-correlation threshold γ̄
+N_concepts = sp.Symbol("N", integer=True, positive=True)
+R_rowsum = sp.Symbol("R", positive=True)            # max row sum of |χ|
+e_max = sp.Symbol("e_max", integer=True, positive=True)
+L_path = sp.Symbol("L", integer=True, positive=True)  # path length (number of transitions)
+q_queries = sp.Symbol("q", integer=True, nonnegative=True)
+
+# L1: Blum et al. SQ dimension of parities on {0,1}^m under the uniform distribution.
+sq_dim_parity = 2**m
+
+# Off-diagonal parity correlation (the exact value every check computes by enumeration).
+parity_offdiag_correlation = sp.Integer(0)
+
+# L1: deterministic exact-identification bound from Bessel's inequality, STAT(τ).
+query_bound_parity = sp.ceiling((2**m - 1) / (sp.ceiling(1 / tau**2) - 1))
+
+# L2: SDA of the parity class with threshold γ̄ (exact).
+sda_parity = sp.ceiling(2**m / (sp.ceiling(1 / gamma_bar) - 1)) - 1
+
+# General: the adversary bound given e_max concepts ruled out per query.
+query_bound_general = sp.ceiling((N_concepts - 1) / e_max)
+success_bound = sp.Min(1, (q_queries * e_max + 1) / N_concepts)
+
+# General SDA lower bound from the maximal row sum R of |χ|.
+sda_rowsum_bound = sp.ceiling(N_concepts / (sp.ceiling(R_rowsum / gamma_bar) - 1)) - 1
+
+# Conjectured growth of R for the S_3 class with the default labels, and the SDA bound it implies.
+rowsum_s3_conjecture = sp.Le(R_rowsum, 7 * sp.Rational(3, 2)**(m - 1))
+sda_s3_bound = sp.ceiling(2**m / (sp.ceiling(7 * sp.Rational(3, 2)**(m - 1) / gamma_bar) - 1)) - 1
+
+# Ring-like tasks: m = K − 1 candidate hard steps.
+sda_parity_in_K = sda_parity.subs(m, K - 1)
+
+# L1 statement: the SQ dimension is 2^m and an STAT(τ) learner needs query_bound_parity queries.
+L1_statement = sp.Eq(sp.Symbol("SQDIM"), sq_dim_parity)
+# L2 statement: SDA of parities (exact) and of the S_3 class (lower bound).
+L2_statement = sp.And(sp.Eq(sp.Symbol("SDA_Z2"), sda_parity), sp.Ge(sp.Symbol("SDA_S3"), sda_rowsum_bound))
+# L3: local views identical, answers different ⇒ any local learner errs w.p. ≥ 1/2 on the uniform pair.
+local_error_lower = sp.Rational(1, 2)
+L3_statement = sp.Ge(sp.Symbol("P_err_local"), local_error_lower)
+# L4: global learner: 0 errors, L − 1 multiplications.
+global_cost = L_path - 1
+L4_statement = sp.And(sp.Eq(sp.Symbol("errors_global"), 0), sp.Eq(sp.Symbol("multiplications"), global_cost))
+# L5: success of any SQ learner after q queries.
+L5_statement = sp.Le(sp.Symbol("success"), success_bound)
+
+__all__ = ["gamma_bar", "N_concepts", "R_rowsum", "e_max", "L_path", "q_queries", "sq_dim_parity",
+           "parity_offdiag_correlation", "query_bound_parity", "sda_parity", "query_bound_general",
+           "success_bound", "sda_rowsum_bound", "rowsum_s3_conjecture", "sda_s3_bound", "sda_parity_in_K",
+           "L1_statement", "L2_statement", "L3_statement", "local_error_lower", "L4_statement", "global_cost",
+           "L5_statement"]

@@ -1,0 +1,56 @@
+"""Spec 03 (paper Sec. 3, Alg. 1 and Alg. 3, App. D): pretraining and PPO-Clip, as sympy statements.
+
+Symbols: d₊ = |supp p^ε(x,·)|, n_x = unmasked logits of row x, μ = μ(x), η step, t GD steps,
+q_min smallest sparse weight, p_min smallest positive kernel entry, c clip, ε_max PPO cap.
+"""
+import sympy as sp
+
+from .symbols import K, M, c, eps, eps_max, eta, q, t, E_tau, h_meta
+
+d_plus = sp.Symbol("d_+", integer=True, positive=True)
+n_x = sp.Symbol("n_x", integer=True, positive=True)
+mu = sp.Symbol("mu", positive=True)
+mu_min = sp.Symbol("mu_min", positive=True)
+q_min = sp.Symbol("q_min", positive=True)
+p_min = sp.Symbol("p_min", positive=True)
+n_sparse = sp.Symbol("s", integer=True, nonnegative=True)      # sparse (small true) pairs in the row
+n_iter = sp.Symbol("n", integer=True, nonnegative=True)          # PPO iteration
+n_out = sp.Symbol("n_out", integer=True, positive=True)          # sources per cluster
+p_hat_spurious = sp.Function("phat")(t)                          # stage-1 spurious probability
+KL_t = sp.Function("KL")(t)
+
+# P1: stage-1 GD from W = 0, spurious pair: p̂_t ~ d₊/(n_x η μ t) as t → ∞.
+spurious_decay = d_plus / (n_x * eta * mu * t)
+spurious_decay_relation = sp.Eq(sp.Limit(p_hat_spurious / spurious_decay, t, sp.oo), 1)
+# Clean prune at θ = ε q_min/2: T1 ≈ 2 d₊/(n_x η μ ε q_min) (solve spurious_decay = θ for t).
+T1_clean_prune = sp.solve(sp.Eq(spurious_decay, eps * q_min / 2), t)[0]
+# This project's sharpening: at the crossover the s sparse pairs still sink like spurious ones, so
+# T1 / T1_clean_prune lies in [(d₊ − s)/d₊, 1].
+T1_band = sp.Interval((d_plus - n_sparse) / d_plus, 1)
+
+# P2: after pruning, KL decays linearly with rate ≥ 2 η μ_min p_min per step (λ₂(diag p − p pᵀ) ≥ p_min).
+kl_rate_bound = 2 * eta * mu_min * p_min
+two_stage_relation = sp.Le(KL_t, sp.Symbol("C", positive=True) * sp.exp(-kl_rate_bound * t))
+# T2 to reach error tol from KL_0: log(KL_0/tol)/rate.
+tol = sp.Symbol("tol", positive=True)
+KL0 = sp.Symbol("KL_0", positive=True)
+T2_to_tol = sp.log(KL0 / tol) / kl_rate_bound
+
+# P3: the pretrained model's hitting time matches the truth as the training error → 0.
+E_tau_model = sp.Symbol("E_phat_tau", positive=True)
+recovers_kernel_relation = sp.Eq(sp.Limit(E_tau_model / E_tau, sp.Symbol("KL", positive=True), 0), 1)
+
+# R1: exact inner maximisation multiplies every found-edge probability by (1+c) until the cap.
+ppo_growth = eps * q * (1 + c) ** n_iter
+ppo_iterations = sp.ceiling(sp.log(eps_max / (eps * q)) / sp.log(1 + c))
+# Sign-gradient steps of size η: per-iteration ratio in [1+c, (1+c)e^{2η}].
+sign_band = sp.Interval(1 + c, (1 + c) * sp.exp(2 * eta))
+
+# R2: TV(p_new(x,·), p_old(x,·)) = mass moved to the found edges ≤ ε_max at a source, 0 elsewhere;
+# stationary-weighted TV ≤ n_out·ε_max/M.
+tv_source_bound = eps_max
+tv_weighted_bound = n_out * eps_max / M
+
+# R3: the fine-tuned chain is the PRM-guided chain: lim ε_max·E[τ] = h^meta_PRM; ring: (K−1)M/ε_max.
+ppo_hitting_limit = sp.Eq(sp.Limit(eps_max * E_tau, eps_max, 0), h_meta)
+ppo_hitting_ring = (K - 1) * M / eps_max
