@@ -275,6 +275,31 @@ class SDAResult:
         return self.s_star - 1
 
 
+def _greedy_dense_family(absnum: np.ndarray, start: int, max_size: int):
+    """Nested sets A_1 ⊂ A_2 ⊂ … (|A_k| = k ≤ max_size) grown greedily from `start`; returns sizes, the exact
+    totals Σ_{S,T∈A_k} |num(S,T)| (Python ints) and the member order."""
+    N = absnum.shape[0]
+    in_set = np.zeros(N, dtype=bool)
+    to_set = np.zeros(N, dtype=np.int64)  # Σ_{T ∈ A} |num(S, T)| for every S
+    members, sizes, totals = [], [], []
+    total = 0
+    v = start
+    for k in range(1, min(max_size, N) + 1):
+        # adding v: total += 2·Σ_{T∈A}|num(v,T)| + |num(v,v)|
+        total += 2 * int(to_set[v]) + int(absnum[v, v])
+        in_set[v] = True
+        members.append(v)
+        to_set += absnum[:, v]
+        sizes.append(k)
+        totals.append(total)
+        if k == min(max_size, N):
+            break
+        gain = 2 * to_set + np.diag(absnum)
+        gain[in_set] = -1
+        v = int(np.argmax(gain))
+    return sizes, totals, members
+
+
 def _sda_from_threshold(N: int, s: int):
     """Largest d with ⌈N/d⌉ ≥ s: ⌈N/(s−1)⌉ − 1 (∞ when s ≤ 1)."""
     if s <= 1:
@@ -314,19 +339,30 @@ def sda(corr: CorrelationMatrix, gamma) -> SDAResult:
         A = order[i, :s]
         return average_correlation(corr, A)
 
-    # largest s < s_star with a witness ρ > γ̄ (bisection on the witness family, then accept what is found)
+    # largest s < s_star with a witness ρ > γ̄: greedy nested sets (add the concept with the largest total
+    # |χ| to the current set), started from the rows with the largest top_s, plus the neighbourhood family
     w_size, w_rho = 0, Fraction(0)
     if s_star > 1:
+        starts = np.argsort(-top[:, min(s_star, N) - 1], kind="stable")[:4]
+        for i0 in starts:
+            size, total, members = _greedy_dense_family(absnum, int(i0), s_star - 1)
+            ok = [k for k in range(len(size)) if total[k] * g.denominator > g.numerator * size[k] ** 2 * den]
+            if ok:
+                k = max(ok)
+                if size[k] > w_size:
+                    w_size, w_rho = size[k], average_correlation(corr, members[:size[k]])
+
         r = witness(s_star - 1)
         if r > g:
             w_size, w_rho = s_star - 1, r
-        else:
-            lo, hi = 1, s_star - 1
+        elif w_size < s_star - 1:
+            lo, hi = w_size + 1, s_star - 1
             while lo <= hi:
                 mid = (lo + hi) // 2
                 r = witness(mid)
                 if r > g:
-                    w_size, w_rho = mid, r
+                    if mid > w_size:
+                        w_size, w_rho = mid, r
                     lo = mid + 1
                 else:
                     hi = mid - 1

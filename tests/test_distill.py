@@ -17,7 +17,7 @@ from numerics.distill import (Labelling, LabellingError, auto_scale, compress, c
 from numerics.errors import InsufficientDataError, MetacotError
 from numerics.families import random_chain, ring, uniform_escape
 from numerics.io import save_chain
-from numerics.meta import escape_rates, jump_chain, jump_hitting_times, meta_hitting_times
+from numerics.meta import escape_rates, jump_hitting_times, meta_hitting_times
 from strategies import chains
 from theory import distillation as th
 from theory.symbols import K as K_sym, M as M_sym, b as b_sym, eps as eps_sym, q as q_sym
@@ -138,7 +138,7 @@ def test_fit_rejects_bad_counts():
 
 
 def test_no_escape_gives_insufficient_data_not_division_by_zero():
-    fit = fit_meta_kernel(np.array([[10, 1, 0], [0, 7, 0], [1, 0, 5]]))   # cluster 1 never escapes
+    fit = fit_meta_kernel(np.array([[10, 0, 1], [0, 7, 0], [1, 0, 5]]))   # cluster 1 never escapes
     with pytest.raises(InsufficientDataError, match="no escape from cluster 1"):
         fit.escape_law()
     with pytest.raises(InsufficientDataError, match="no escape from cluster 1"):

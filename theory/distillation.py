@@ -17,7 +17,7 @@ theory/ imports only sympy.
 """
 import sympy as sp
 
-from .symbols import K, M, N, T, b, beta, eps, h_meta, lam, n, q
+from .symbols import K, M, T, b, beta, eps, h_meta, lam, n, q
 
 # --- generic symbols for one row of the kernel (K = 3 suffices to state the row identity)
 w = sp.Symbol("w", positive=True)                      # w = e^β, the rescaling factor
@@ -61,6 +61,10 @@ def escape_identity_residual(rows: int = 3):
 # D2 distill.per-step-meta: q̂(k,l) ≈ ε r(k,l) with relative standard error 1/√(T π(C_k) ε r(k,l)).
 per_step_meta = eps * r_kl
 relative_standard_error = 1 / sp.sqrt(T * pi_k * eps * r_kl)
+mean_qhat_kl = sp.Symbol("E_qhat_kl", positive=True)    # the T → ∞ limit of q̂(k,l)
+relative_se_qhat_kl = sp.Symbol("SE_rel_qhat_kl", positive=True)
+per_step_meta_statement = sp.Tuple(sp.Eq(mean_qhat_kl, eps * r_kl * (1 + sp.O(eps))),
+                                   sp.Eq(relative_se_qhat_kl, relative_standard_error))
 
 # D3 distill.order-K: auto scale e^β = b/(ε λ_min); per-visit holding time and the bound.
 auto_scale = b / (eps * lam_min)
@@ -95,7 +99,7 @@ sampling_speedup_ring = sp.simplify(((K - 1) * M / (q * eps)) / ring_distilled_s
 compression_relation = sp.Eq(parameters_original / parameters_distilled, M ** 2)
 
 __all__ = ["w", "q_kk", "q_kl", "lam_min", "pi_k", "r_kl", "h_jump", "E_dist", "rescaled_offdiag", "rescaled_stay",
-           "escape_preserved", "escape_identity_residual", "per_step_meta", "relative_standard_error", "auto_scale",
+           "escape_preserved", "escape_identity_residual", "per_step_meta", "relative_standard_error", "per_step_meta_statement", "auto_scale",
            "auto_beta", "escape_probability_rescaled", "steps_per_visit", "steps_per_visit_bound", "order_K_bound",
            "ring_distilled_steps", "ring_distilled_steps_limit", "counterexample_steps",
            "counterexample_bound", "counterexample_excess", "timescale_relation", "parameters_original",

@@ -229,7 +229,7 @@ def _d2_check(params, seed):
 register(Claim(
     id="distill.per-step-meta",
     paper=PAPER,
-    statement=sp.Eq(sp.Symbol("relative_SE"), th.relative_standard_error),
+    statement=th.per_step_meta_statement,
     instances=_d2_instances,
     check=_d2_check,
     tolerance="mean: pooled q̂(k,l) within 4 standard errors (99.994%) of the exact T → ∞ limit p_ε(k,l), whose "
