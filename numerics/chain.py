@@ -342,10 +342,11 @@ class Chain:
                     raise ChainError(f"state {x} is in clusters {seen[x]} and {k}")
                 seen[x] = k
         clusters = [[int(x) for x in c] for c in clusters]
-        missing = [x for x in range(self.n) if x not in seen]
-        if missing:
-            raise ChainError(f"state {missing[0]} is in no cluster (clusters must partition the states)")
-        S = self.support(None).tocoo()
+        if len(seen) < self.n:
+            missing = next(x for x in range(self.n) if x not in seen)
+            raise ChainError(f"state {missing} is in no cluster (clusters must partition the states)")
+        S0 = self.support(None)
+        S = S0.tocoo()
         label = np.empty(self.n, dtype=np.int64)
         for k, c in enumerate(clusters):
             label[c] = k
@@ -353,17 +354,31 @@ class Chain:
         if leak.size:
             x, y = int(S.row[leak[0]]), int(S.col[leak[0]])
             raise ChainError(f"cluster {label[x]} is not a closed class of P0: P0[{x},{y}] > 0 leaves it")
-        for k, c in enumerate(clusters):
-            self._check_block(k, c)
+        self._check_blocks(S0, clusters)
         return clusters
 
-    def _check_block(self, k, c):
-        sub = self.support(None)[c][:, c]
-        ncomp, _ = connected_components(sub, directed=True, connection="strong")
-        if ncomp != 1:
-            raise ChainError(f"block {k} of P0 (states {_short(c)}) is reducible")
-        if _period(sub) != 1:
-            raise ChainError(f"block {k} of P0 (states {_short(c)}) is periodic (period {_period(sub)})")
+    def _check_blocks(self, S0, clusters):
+        """Every block P0|C_k must be irreducible and aperiodic (support S0 computed once, blocks sliced contiguously)."""
+        perm = np.concatenate([np.asarray(c, dtype=np.int64) for c in clusters])
+        Sp = sp.csr_matrix(S0[perm][:, perm])
+        diag = Sp.diagonal()
+        o = 0
+        for k, c in enumerate(clusters):
+            m = len(c)
+            sub = Sp[o:o + m, o:o + m]
+            selfloop = bool(diag[o:o + m].any())
+            o += m
+            if m == 1:
+                if not selfloop:
+                    raise ChainError(f"block {k} of P0 (states {_short(c)}) is reducible")
+                continue
+            ncomp, _ = connected_components(sub, directed=True, connection="strong")
+            if ncomp != 1:
+                raise ChainError(f"block {k} of P0 (states {_short(c)}) is reducible")
+            if not selfloop:  # an irreducible block with a self-loop is aperiodic
+                per = _period(sub)
+                if per != 1:
+                    raise ChainError(f"block {k} of P0 (states {_short(c)}) is periodic (period {per})")
 
     @cached_property
     def _computed_clusters(self):
@@ -379,11 +394,10 @@ class Chain:
                 f"state {int(transient[0])} is transient under P0 (not in a closed class); "
                 "the metastable model needs every state in a closed class of P0")
         order = {}
-        for x in range(self.n):
-            order.setdefault(int(lab[x]), []).append(x)
+        for x, l in enumerate(lab.tolist()):
+            order.setdefault(l, []).append(x)
         clusters = sorted(order.values(), key=lambda c: c[0])
-        for k, c in enumerate(clusters):
-            self._check_block(k, c)
+        self._check_blocks(S, clusters)
         return clusters
 
     @property

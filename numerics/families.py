@@ -35,24 +35,47 @@ def entry_state(k: int, M: int) -> int:
     return k * M + M - 1
 
 
-def ring(K: int, M: int, q=1) -> Chain:
+def ring(K: int, M: int, q=1, *, exact: bool = True) -> Chain:
     """ring(K, M, q): K complete-graph clusters of size M; the source of C_k has one sparse edge of
     weight q into the entry state of C_{k+1 mod K}. start = 0 ∈ C_1, target = entry of C_K.
-    h^meta(1 → K) = (K−1)·M/q; eps_max = 1/q."""
+    h^meta(1 → K) = (K−1)·M/q; eps_max = 1/q. exact=False builds float64 CSR directly (large K)."""
     q = _check_family_args(K, M, q)
     edges = {(source_state(k, M), entry_state((k + 1) % K, M)): q for k in range(K)}
-    return row_rescaled_chain([complete_block(M)] * K, edges, start=0, target=entry_state(K - 1, M),
-                              name=f"ring(K={K}, M={M}, q={q})")
+    name = f"ring(K={K}, M={M}, q={q})"
+    if not exact:
+        return _complete_blocks_float(K, M, edges, name)
+    return row_rescaled_chain([complete_block(M)] * K, edges, start=0, target=entry_state(K - 1, M), name=name)
 
 
-def uniform_escape(K: int, M: int, q=1) -> Chain:
+def uniform_escape(K: int, M: int, q=1, *, exact: bool = True) -> Chain:
     """uniform-escape(K, M, q): as ring, but the source of C_k has an edge of weight q/(K−1) into the
     entry state of every other cluster. h^meta(k → l) = (K−1)·M/q for all k ≠ l."""
     q = _check_family_args(K, M, q)
     w = q / (K - 1)
     edges = {(source_state(k, M), entry_state(l, M)): w for k in range(K) for l in range(K) if l != k}
-    return row_rescaled_chain([complete_block(M)] * K, edges, start=0, target=entry_state(K - 1, M),
-                              name=f"uniform-escape(K={K}, M={M}, q={q})")
+    name = f"uniform-escape(K={K}, M={M}, q={q})"
+    if not exact:
+        return _complete_blocks_float(K, M, edges, name)
+    return row_rescaled_chain([complete_block(M)] * K, edges, start=0, target=entry_state(K - 1, M), name=name)
+
+
+def _complete_blocks_float(K: int, M: int, edges: dict, name: str) -> Chain:
+    """Float64 row-rescaled chain with K complete blocks of size M (vectorised; same kernel as the exact build)."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    n = K * M
+    rows = np.repeat(np.arange(n), M)
+    cols = (np.arange(n) // M * M).repeat(M) + np.tile(np.arange(M), n)
+    P0 = sp.csr_matrix((np.full(n * M, 1.0 / M), (rows, cols)), shape=(n, n))
+    src = np.array([x for x, _ in edges], dtype=np.int64)
+    dst = np.array([y for _, y in edges], dtype=np.int64)
+    w = np.array([float(v) for v in edges.values()])
+    qx = np.bincount(src, weights=w, minlength=n)
+    Q = sp.csr_matrix((w, (src, dst)), shape=(n, n))
+    P1 = Q - sp.diags(qx) @ P0
+    clusters = [list(range(k * M, k * M + M)) for k in range(K)]
+    return Chain.from_csr(P0, P1, clusters=clusters, start=0, target=entry_state(K - 1, M), name=name)
 
 
 def random_block(rng: _random.Random, M: int, *, doubly_stochastic: bool = False, denominator: int = 12,

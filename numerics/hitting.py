@@ -3,8 +3,13 @@
 One entry point, `expected_hitting_times(chain, target, eps, method=...)`, with methods
   exact   – Fractions, exact rational answer (exact chain, rational ε);
   mp      – mpmath at `dps` digits (default 50), for ε down to 1e-30 and below;
-  float   – float64 subtraction-free state reduction (relative error ~1e-13 at any ε);
-  auto    – exact for exact chains with rational ε and n ≤ 400, float otherwise.
+  float   – float64 subtraction-free state reduction (relative error ≤ 1e-12 for ε down to 1e-300):
+            dense blocked (n ≤ DENSE_FLOAT_MAX_N) or sparse clustered (linalg.hitting_reduction_sparse);
+  auto    – exact for exact chains with rational ε and n ≤ 400, float otherwise;
+  mc      – Monte Carlo, only in `hitting_time(..., method="mc", n_walkers=, seed=)`; for the standard
+            error and the raw sample use `simulate.monte_carlo_hitting_time`.
+Also here (one home each): `hitting_probabilities` (absorption probabilities), `exit_times` /
+`mean_exit_time` (exit times from a cluster), `stationary_law` (GTH).
 `hitting_laurent` gives E_x[τ_y](ε) as an exact rational function of ε and its Laurent
 coefficients at ε = 0 (claim hitting.leading-order).
 """

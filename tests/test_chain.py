@@ -160,3 +160,13 @@ def test_large_float_chain_from_csr():
     P1 = sp.csr_matrix((n, n))
     c = Chain.from_csr(P0, P1)
     assert c.eps_max == math.inf and c.K == n
+
+
+@pytest.mark.parametrize("family", [ring, uniform_escape])
+def test_float_family_build_equals_exact(family):
+    a, b = family(5, 3, "1/2"), family(5, 3, "1/2", exact=False)
+    assert not b.exact and b.clusters == a.clusters and (b.start, b.target) == (a.start, a.target)
+    # entries 1/3, 1/6, 1/2·(1/4)… are each one correctly rounded float: identical to float(Fraction)
+    np.testing.assert_array_equal(a.dense(0), b.dense(0))
+    np.testing.assert_allclose(a.dense(1), b.dense(1), rtol=2.3e-16, atol=0)
+    assert b.eps_max == float(a.eps_max)

@@ -41,7 +41,14 @@ def random_system(seed, m, tiny=0.0, density=0.5, labels=None):
 
 
 def exact_solution(rows, t, c):
-    return L.hitting_reduction(rows, t, c)
+    """Reference: the generic reduction in 50-digit mpmath (exact Fractions with 10^-280 rates are too slow)."""
+    import mpmath
+
+    with mpmath.workdps(50):
+        cv = lambda v: mpmath.mpf(v.numerator) / v.denominator
+        h = L.hitting_reduction([{y: cv(v) for y, v in r.items()} for r in rows], [cv(v) for v in t],
+                                [cv(v) for v in c])
+        return [float(v) for v in h]
 
 
 def to_dense(rows, m):
@@ -67,7 +74,7 @@ def test_dense_blocked_matches_exact(seed, m, block):
 
 
 @settings(max_examples=15)
-@given(st.integers(0, 10**6), st.integers(4, 40), st.integers(2, 280))
+@given(st.integers(0, 10**6), st.integers(4, 30), st.integers(2, 280))
 def test_dense_metastable_tiny_rates(seed, m, d):
     """Cross-cluster rates and exits of size 10^-d (down to 1e-280): relative accuracy independent of d."""
     labels = [x % 3 for x in range(m)]
@@ -92,7 +99,7 @@ def test_dense_multiple_right_hand_sides_and_plain_solve():
 
 
 @settings(max_examples=15)
-@given(st.integers(0, 10**6), st.integers(2, 12), st.integers(1, 6), st.integers(1, 200))
+@given(st.integers(0, 10**6), st.integers(2, 10), st.integers(1, 5), st.integers(1, 200))
 def test_sparse_clustered_matches_exact(seed, k, size, d):
     m = k * size
     labels = [x // size for x in range(m)]
