@@ -256,7 +256,6 @@ def _run_float(K, found, eps_max, c, inner, eta, mu, max_iter, max_inner, hist):
     K0 = K.copy()
     n = K.shape[0]
     its = {x: 0 for x in found}
-    src = np.array(sorted(found), dtype=np.int64)
     F = np.zeros((n, n), dtype=bool)
     for x, ys in found.items():
         F[x, ys] = True
@@ -316,7 +315,6 @@ def _run_float(K, found, eps_max, c, inner, eta, mu, max_iter, max_inner, hist):
         prev = K.copy()
         prev[rows] = old
         _record(hist, K, K0, prev, mu, False, found, steps_used)
-    del src
     return K, its
 
 

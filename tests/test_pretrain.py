@@ -12,7 +12,7 @@ from numerics.cli import main
 from numerics.errors import MetacotError
 from numerics.families import ring, uniform_escape
 from numerics.hitting import hitting_time
-from numerics.pretrain import (default_theta, gradient_descent, kl_rows, model_chain, population_gradient,
+from numerics.pretrain import (gradient_descent, kl_rows, model_chain, population_gradient,
                                population_loss, row_gd_trajectory, sgd_pretrain, softmax_rows, stationary_law,
                                true_kernel, two_stage_pretrain)
 from strategies import chains
@@ -134,7 +134,8 @@ def test_two_stage_ring_prunes_exactly_the_true_support_and_converges():
 def test_model_chain_forms_reproduce_the_kernel():
     chain = ring(2, 3, 1)
     eps = Fraction(1, 50)
-    res = two_stage_pretrain(chain, eps, 300, 0)  # unpruned-like: spurious pairs still present
+    res = two_stage_pretrain(chain, eps, 300, 0, theta=0)  # θ = 0: spurious cross-cluster pairs kept
+    assert res.kernel[0, 3] > 0  # (0, 3) is a spurious pair between the two clusters
     K = res.kernel
     aff = model_chain(K, chain, eps, kind="affine")
     assert np.max(np.abs(aff.kernel(eps).toarray() - K)) <= 1e-15

@@ -46,6 +46,13 @@ ppo_iterations = sp.ceiling(sp.log(eps_max / (eps * q)) / sp.log(1 + c))
 # Sign-gradient steps of size η: per-iteration ratio in [1+c, (1+c)e^{2η}].
 sign_band = sp.Interval(1 + c, (1 + c) * sp.exp(2 * eta))
 
+# R4: with false positives in Ê, every found edge of x (true or false) ends at the same share of ε_max:
+# p_final(x,y) = ε_max·p0(x,y)/s0(x), s0(x) = initial found mass (rows with s0 ≥ ε_max untouched).
+p0 = sp.Symbol("p_0", positive=True)
+s0 = sp.Symbol("s_0", positive=True)
+p_final = sp.Symbol("p_final", positive=True)
+ppo_final_share = sp.Eq(p_final, eps_max * p0 / s0)
+
 # R2: TV(p_new(x,·), p_old(x,·)) = mass moved to the found edges ≤ ε_max at a source, 0 elsewhere;
 # stationary-weighted TV ≤ n_out·ε_max/M.
 tv_source_bound = eps_max

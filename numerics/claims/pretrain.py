@@ -137,7 +137,8 @@ def slowest_mode_rates(P, mu, eta, mask, W=None):
             continue
         H = np.diag(p) - np.outer(p, p)
         ev, V = np.linalg.eigh(H)
-        keep = ev > 1e-300
+        ev, V = ev[1:], V[:, 1:]  # drop the null direction 1 (H·1 = 0; its float eigenvalue is ~±1e-18)
+        keep = np.ones(ev.size, dtype=bool)
         if logp is not None:
             e = logp[x][mask[x]] - np.log(p)
             proj = np.abs(V.T @ e)
