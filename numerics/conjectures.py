@@ -218,7 +218,7 @@ def chain_from_params(params: dict) -> Chain | None:
 
     Recognised (the convention of numerics/claims/*.py): a Chain value; 'chain' as a spec string or
     chain JSON dict; 'family' in {ring, uniform-escape} with K, M (q defaults to 1); 'family' = random
-    with seed (or chain_seed), sizes, extra (default 2) and ds (doubly stochastic, default False)."""
+    with seed, sizes, extra (default 2) and ds (doubly stochastic, default False): numerics.families.family_chain."""
     from .io import chain_from_json
 
     for v in params.values():
@@ -229,17 +229,13 @@ def chain_from_params(params: dict) -> Chain | None:
         return chain_from_spec(c)
     if isinstance(c, dict):
         return chain_from_json(c)
-    fam = params.get("family")
-    if isinstance(fam, str):
-        fam = fam.replace("_", "-")
-        if fam in ("ring", "uniform-escape") and "K" in params and "M" in params:
-            return chain_from_spec(f"{fam}(K={params['K']}, M={params['M']}, q={params.get('q', 1)})")
-        seed = params.get("chain_seed", params.get("seed"))
-        if fam == "random" and isinstance(seed, int):
-            from .families import random_chain
+    if isinstance(params.get("family"), str):
+        from .families import family_chain
 
-            return random_chain(seed, params.get("sizes"), extra_edges=params.get("extra", 2),
-                                doubly_stochastic=bool(params.get("ds", False)))
+        try:
+            return family_chain(params)
+        except (KeyError, MetacotError):
+            return None
     return None
 
 

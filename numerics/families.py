@@ -144,3 +144,17 @@ def random_chain(seed: int, sizes=None, *, K: int | None = None, max_size: int =
         k, l = rng.sample(range(Kc), 2)
         edges[(pick(k), pick(l))] = Fraction(rng.randint(1, 4), 4)
     return row_rescaled_chain(blocks, edges, start=0, target=offs[-1] - 1, name=f"random(seed={seed}, sizes={sizes})")
+
+
+def family_chain(params: dict) -> Chain:
+    """The chain a claim instance names: family 'ring' | 'uniform-escape' (K, M, q = 1) or 'random'
+    (seed, sizes, extra = 2, ds = False). Shared by the claims, `metacot refute` and the book."""
+    fam = str(params.get("family", "")).replace("_", "-")
+    if fam == "ring":
+        return ring(params["K"], params["M"], params.get("q", 1))
+    if fam == "uniform-escape":
+        return uniform_escape(params["K"], params["M"], params.get("q", 1))
+    if fam == "random":
+        return random_chain(params["seed"], params.get("sizes"), extra_edges=params.get("extra", 2),
+                            doubly_stochastic=bool(params.get("ds", False)))
+    raise MetacotError(f"unknown chain family {params.get('family')!r} (ring, uniform-escape, random)")

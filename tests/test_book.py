@@ -166,7 +166,6 @@ def _embedded_report(html_dir):
 
 @pytest.mark.book
 def test_verification_table_matches_the_registry(built_book):
-    from numerics.numbers import to_json_value
     from numerics.registry import load_builtin_claims, select
     from numerics.runner import run_claims
 

@@ -5,7 +5,6 @@ from fractions import Fraction as F
 import numpy as np
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 from numerics import Chain, ChainError, EpsilonError, MetacotError, random_chain, ring, uniform_escape
 from numerics.chain import row_rescaled_chain

@@ -15,7 +15,7 @@ import numerics.linalg as L
 from numerics.chain import Chain
 from numerics.cli import main
 from numerics.errors import EpsilonError, MetacotError, UnreachableTargetError
-from numerics.families import random_chain, ring, uniform_escape
+from numerics.families import random_chain, ring
 from numerics.io import save_chain
 from strategies import chains, eps_decades
 

@@ -10,10 +10,9 @@ import sympy as sp
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from numerics.chain import Chain
 from numerics.cli import main
 from numerics.errors import MetacotError
-from numerics.families import entry_state, random_chain, ring, uniform_escape
+from numerics.families import entry_state, random_chain, ring
 from numerics.meta import cluster_stationary_laws, escape_rates, meta_rates
 from numerics.search import (default_horizon, edge_cover_expectation, merge_bound, no_cover_probability,
                              prm_guided, search_chain, search_replicas, sparse_edge_search)

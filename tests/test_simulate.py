@@ -1,5 +1,4 @@
 """Monte Carlo: alias sampler law, determinism, hitting-time samples vs exact values (4 standard errors)."""
-import math
 from fractions import Fraction as F
 
 import numpy as np

@@ -9,7 +9,7 @@ H5 hitting.task-difficulty lim ε·E[τ] ≥ D · min_k 1/λ_k (D = fewest spars
 import sympy as sp
 
 from .model import h_meta_canonical, leading_order_relation
-from .symbols import D, K, M, E_tau, eps, h_meta, lam, q, t
+from .symbols import D, K, M, E_tau, eps, lam, q, t
 
 s = sp.Symbol("s", positive=True)                      # rescaled time ε·λ_k·σ_k
 sigma = sp.Symbol("sigma_k", positive=True)            # exit time of C_k

@@ -22,11 +22,11 @@ from ..chain import row_rescaled_chain
 from ..distill import (Labelling, cluster_pair, distilled_model, exact_meta_kernel, fit_meta_kernel, generate_data,
                        stationary_label_kernel)
 from ..errors import InsufficientDataError
-from ..families import random_chain, ring, uniform_escape
 from ..hitting import hitting_time
 from ..linalg import hitting_reduction
 from ..meta import escape_rates, jump_chain, jump_hitting_times, meta_hitting_times, meta_rates
 from ..numbers import format_number
+from ..families import family_chain
 from ..registry import Claim, InstanceResult, register
 
 PAPER = "Sec. 4, Alg. 4"
@@ -43,16 +43,10 @@ def equal_rates_counterexample():
 
 
 def instance_chain(params):
-    fam = params["family"]
-    if fam == "ring":
-        return ring(params["K"], params["M"], params.get("q", 1))
-    if fam == "uniform-escape":
-        return uniform_escape(params["K"], params["M"], params.get("q", 1))
-    if fam == "random":
-        return random_chain(params["chain_seed"], params["sizes"], extra_edges=params.get("extra", 2))
-    if fam == "equal-rates-4":
+    """The chain named by an instance's params (numerics.families.family_chain, plus the "equal-rates-4" counterexample)."""
+    if params.get("family") == "equal-rates-4":
         return equal_rates_counterexample()
-    raise ValueError(f"unknown family {fam!r}")
+    return family_chain(params)
 
 
 def _decades(lo, hi):
@@ -90,13 +84,13 @@ def _d1_instances(quick):
              "walkers": 200}]
     if not quick:
         inst += [{"kind": "symbolic", "rows": 4},
-                 {"kind": "identity", "family": "random", "chain_seed": 7, "sizes": [2, 3, 2], "eps": "1/100",
+                 {"kind": "identity", "family": "random", "seed": 7, "sizes": [2, 3, 2], "eps": "1/100",
                   "T": 20000, "walkers": 8},
                  {"kind": "convergence", "family": "uniform-escape", "K": 3, "M": 2, "eps": "1/100", "T": 240000,
                   "walkers": 200},
-                 {"kind": "convergence", "family": "random", "chain_seed": 3, "sizes": [2, 2, 3], "extra": 3,
+                 {"kind": "convergence", "family": "random", "seed": 3, "sizes": [2, 2, 3], "extra": 3,
                   "eps": "1/100", "T": 20000, "walkers": 200},
-                 {"kind": "convergence", "family": "random", "chain_seed": 3, "sizes": [2, 2, 3], "extra": 3,
+                 {"kind": "convergence", "family": "random", "seed": 3, "sizes": [2, 2, 3], "extra": 3,
                   "eps": "1/100", "T": 80000, "walkers": 200}]
     return inst
 
@@ -177,7 +171,7 @@ def _d2_instances(quick):
     inst = [{"family": "ring", "K": 3, "M": 3, "eps": "1/100", "T": 45000, "walkers": 200}]
     if not quick:
         inst += [{"family": "uniform-escape", "K": 3, "M": 2, "eps": "1/100", "T": 60000, "walkers": 200},
-                 {"family": "random", "chain_seed": 3, "sizes": [2, 2, 3], "extra": 3, "eps": "1/100", "T": 60000,
+                 {"family": "random", "seed": 3, "sizes": [2, 2, 3], "extra": 3, "eps": "1/100", "T": 60000,
                   "walkers": 200},
                  {"family": "ring", "K": 3, "M": 3, "eps": "1/1000", "T": 450000, "walkers": 100}]
     return inst
@@ -257,7 +251,7 @@ def _limit_kernel(chain, b):
 def _d3_instances(quick):
     inst = [{"kind": "exact-meta", "family": "ring", "K": 5, "M": 4, "b": "10"},
             {"kind": "exact-meta", "family": "uniform-escape", "K": 4, "M": 3, "b": "1"},
-            {"kind": "exact-meta", "family": "random", "chain_seed": 11, "sizes": [2, 3, 1, 2], "b": "10"},
+            {"kind": "exact-meta", "family": "random", "seed": 11, "sizes": [2, 3, 1, 2], "b": "10"},
             {"kind": "learned-limit", "family": "ring", "K": 5, "M": 4, "b": "10", "eps": "1/100"},
             {"kind": "learned-limit", "family": "equal-rates-4", "b": "1", "eps": "1/100"},
             {"kind": "estimated", "family": "ring", "K": 4, "M": 3, "b": "10", "eps": "1/100", "T": 60000,
@@ -266,7 +260,7 @@ def _d3_instances(quick):
         inst += [{"kind": "exact-meta", "family": "ring", "K": 8, "M": 16, "q": "1/2", "b": "1"},
                  {"kind": "exact-meta", "family": "equal-rates-4", "b": "1"},
                  {"kind": "learned-limit", "family": "equal-rates-4", "b": "10", "eps": "1/1000000000000"},
-                 {"kind": "learned-limit", "family": "random", "chain_seed": 11, "sizes": [2, 3, 1, 2], "b": "10",
+                 {"kind": "learned-limit", "family": "random", "seed": 11, "sizes": [2, 3, 1, 2], "b": "10",
                   "eps": "1/1000"},
                  {"kind": "learned-limit", "family": "uniform-escape", "K": 4, "M": 3, "b": "10", "eps": "1/100"},
                  {"kind": "estimated", "family": "uniform-escape", "K": 3, "M": 2, "b": "10", "eps": "1/100",
@@ -364,14 +358,14 @@ register(Claim(
 # ============================================================================= D4 timescale
 def _d4_instances(quick):
     inst = [{"kind": "exact-meta", "family": "ring", "K": 5, "M": 4},
-            {"kind": "exact-meta", "family": "random", "chain_seed": 11, "sizes": [2, 3, 1, 2]},
+            {"kind": "exact-meta", "family": "random", "seed": 11, "sizes": [2, 3, 1, 2]},
             {"kind": "learned-limit", "family": "ring", "K": 3, "M": 3},
             {"kind": "estimated", "family": "ring", "K": 3, "M": 3, "eps": "1/100", "T": 30000, "walkers": 200}]
     if not quick:
-        inst += [{"kind": "learned-limit", "family": "random", "chain_seed": 11, "sizes": [2, 3, 1, 2]},
+        inst += [{"kind": "learned-limit", "family": "random", "seed": 11, "sizes": [2, 3, 1, 2]},
                  {"kind": "learned-limit", "family": "equal-rates-4"},
                  {"kind": "exact-meta", "family": "uniform-escape", "K": 4, "M": 3},
-                 {"kind": "estimated", "family": "random", "chain_seed": 3, "sizes": [2, 2, 3], "extra": 3,
+                 {"kind": "estimated", "family": "random", "seed": 3, "sizes": [2, 2, 3], "extra": 3,
                   "eps": "1/100", "T": 40000, "walkers": 200}]
     return inst
 
@@ -447,7 +441,7 @@ def _d5_instances(quick):
         inst += [{"kind": "parameters", "family": "uniform-escape", "K": 7, "M": 9},
                  {"kind": "sampling", "family": "ring", "K": 8, "M": 16, "eps": "1/1000000000000", "b": "1",
                   "walkers": 4000},
-                 {"kind": "sampling", "family": "random", "chain_seed": 11, "sizes": [2, 3, 1, 2],
+                 {"kind": "sampling", "family": "random", "seed": 11, "sizes": [2, 3, 1, 2],
                   "eps": "1/1000000", "b": "10", "walkers": 4000}]
     return inst
 

@@ -16,9 +16,9 @@ import numpy as np
 import sympy as sp
 
 from ..errors import MetacotError
-from ..families import random_chain, ring, uniform_escape
 from ..hitting import hitting_laurent, hitting_time, laurent_coefficients
 from ..meta import cluster_stationary_laws, escape_rates, meta_generator, meta_hitting_times
+from ..families import family_chain
 from ..registry import Claim, InstanceResult, compare, register
 from theory import hitting as th
 from theory.symbols import K as sK, M as sM, q as sq
@@ -28,16 +28,6 @@ KS_LEVEL = 0.01
 MP_DPS = 40
 
 
-def _chain(p):
-    kind = p["family"]
-    if kind == "ring":
-        return ring(p["K"], p["M"], p.get("q", 1))
-    if kind == "uniform-escape":
-        return uniform_escape(p["K"], p["M"], p.get("q", 1))
-    if kind == "random":
-        return random_chain(p["seed"], p["sizes"], extra_edges=p.get("extra", 2),
-                            doubly_stochastic=p.get("ds", False))
-    raise MetacotError(f"unknown family {kind!r}")
 
 
 def _frac(x) -> Fraction:
@@ -57,7 +47,7 @@ def _h1_instances(quick):
 
 
 def _h1_check(p, seed):
-    chain = _chain(p)
+    chain = family_chain(p)
     lab = chain.cluster_of
     h = meta_hitting_times(chain)
     l = int(lab[chain.target])
@@ -129,7 +119,7 @@ def _h2_check(p, seed):
     part = p["part"]
     fam, K, M, q = p["family"], p["K"], p["M"], p["q"]
     if part == "leading":
-        chain = _chain(p)
+        chain = family_chain(p)
         co = laurent_coefficients(chain, chain.start, chain.target, order=0)
         pred = _closed_form(K, M, q)
         res = compare(p, pred, co.get(-1, Fraction(0)), 0,
@@ -138,7 +128,7 @@ def _h2_check(p, seed):
             res.verdict = "fails"
         return res
     if part == "eps-slope":
-        chain = _chain(p)
+        chain = family_chain(p)
         e1, e2 = (Fraction(s) for s in p["eps"])
         E1 = hitting_time(chain, chain.start, chain.target, e1, "exact")
         E2 = hitting_time(chain, chain.start, chain.target, e2, "exact")
@@ -156,7 +146,7 @@ def _h2_check(p, seed):
             p2 = dict(p, M=2 * M)
             pred = float(th.slope_M)
             ratio_x = 2
-        c1, c2 = _chain(p), _chain(p2)
+        c1, c2 = family_chain(p), family_chain(p2)
         E1 = hitting_time(c1, c1.start, c1.target, e, "exact")
         E2 = hitting_time(c2, c2.start, c2.target, e, "exact")
         slope = _log_ratio(E2, E1) / math.log(ratio_x)
@@ -218,7 +208,7 @@ def _mp_power_row(v, Q, T):
 
 
 def _h3_check(p, seed):
-    chain = _chain(p)
+    chain = family_chain(p)
     k = p["cluster"]
     lam = escape_rates(chain)[k]
     pi = cluster_stationary_laws(chain)[k]
@@ -328,7 +318,7 @@ def meta_law_error(chain, start, t, eps, dps=MP_DPS):
 
 
 def _h4_check(p, seed):
-    chain = _chain(p)
+    chain = family_chain(p)
     errs = [meta_law_error(chain, p["start"], p["t"], e) for e in p["eps"]]
     xs = np.log10([float(Fraction(e)) for e in p["eps"]])
     ys = np.log10(errs)
@@ -378,7 +368,7 @@ def _h5_instances(quick):
 
 
 def _h5_check(p, seed):
-    chain = _chain(p)
+    chain = family_chain(p)
     D = min_sparse_crossings(chain, chain.start, chain.target)
     lam = [v for v in escape_rates(chain) if v > 0]
     bound = D / max(lam)

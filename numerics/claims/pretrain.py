@@ -8,25 +8,13 @@ import numpy as np
 
 from theory import pretrain_ppo as th
 
-from ..families import random_chain, ring, uniform_escape
 from ..hitting import hitting_time
 from ..pretrain import (default_theta, kl_rows, log_softmax_rows, model_chain, row_gd_trajectory, softmax_rows,
                         stationary_law, true_kernel)
+from ..families import family_chain
 from ..registry import Claim, InstanceResult, register
 
 PAPER = "Sec. 3, Alg. 1; App. D"
-
-
-def family_chain(params):
-    """The chain named by an instance's params (family ring / uniform-escape / random)."""
-    fam = params["family"]
-    if fam == "ring":
-        return ring(params["K"], params["M"], params.get("q", 1))
-    if fam == "uniform-escape":
-        return uniform_escape(params["K"], params["M"], params.get("q", 1))
-    if fam == "random":
-        return random_chain(params["chain_seed"], params["sizes"])
-    raise ValueError(f"unknown family {fam!r}")
 
 
 def _eps(params, chain):
@@ -179,7 +167,7 @@ def _p2_instances(quick):
     if not quick:
         inst += [{"family": "ring", "K": 3, "M": 3, "eps": "1/1000", "kl_window": [1e-12, 1e-8]},
                  {"family": "uniform-escape", "K": 3, "M": 3, "eps": "1/100", "kl_window": [1e-12, 1e-8]},
-                 {"family": "random", "chain_seed": 1, "sizes": [2, 3, 2], "eps": "1/200",
+                 {"family": "random", "seed": 1, "sizes": [2, 3, 2], "eps": "1/200",
                   "kl_window": [1e-12, 1e-8]}]
     return inst
 
@@ -230,7 +218,7 @@ def _p3_instances(quick):
     inst = [{"family": "ring", "K": 3, "M": 3, "eps": "1/100", "T2": [0, 200, 800, 3000]}]
     if not quick:
         inst += [{"family": "uniform-escape", "K": 3, "M": 3, "eps": "1/1000", "T2": [0, 2000, 8000, 30000]},
-                 {"family": "random", "chain_seed": 2, "sizes": [2, 2, 3], "eps": "1/100",
+                 {"family": "random", "seed": 2, "sizes": [2, 2, 3], "eps": "1/100",
                   "T2": [0, 500, 2000, 8000]}]
     return inst
 

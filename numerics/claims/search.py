@@ -13,7 +13,8 @@ import numpy as np
 import sympy as sp
 
 from ..errors import MetacotError
-from ..families import entry_state, ring, uniform_escape, random_chain
+from ..families import entry_state, ring, uniform_escape
+from ..families import family_chain
 from ..registry import Claim, InstanceResult, compare, register
 from ..search import (edge_cover_expectation, merge_bound, no_cover_probability, prm_guided, search_replicas)
 from theory import search as th
@@ -24,16 +25,6 @@ Z99 = 3.2905267314919255  # two-sided 99.9% normal quantile
 CONFIDENCE = "99.9%"
 
 
-def _family(params):
-    kind = params["family"]
-    if kind == "ring":
-        return ring(params["K"], params["M"], params.get("q", 1))
-    if kind == "uniform-escape":
-        return uniform_escape(params["K"], params["M"], params.get("q", 1))
-    if kind == "random":
-        return random_chain(params["seed"], params["sizes"], extra_edges=params.get("extra", 2),
-                            doubly_stochastic=params.get("ds", False))
-    raise MetacotError(f"unknown family {kind!r}")
 
 
 def _sampler(chain, eps, seed):
@@ -84,7 +75,7 @@ def recovery_trial(chain, eps, start, N, T0, R, B, seed):
 def _check_recovery(params, seed):
     from scipy.stats import beta
 
-    chain = _family(params)
+    chain = family_chain(params)
     eps = Fraction(params["eps"])
     N, T0, B = params["N"], params["T0"], params["replicas"]
     R = chain.K
@@ -167,7 +158,7 @@ def _check_cost(params, seed):
     kind = params["check"]
     if kind == "slope":
         return _check_slope(params, seed)
-    chain = _family(params)
+    chain = family_chain(params)
     eps = Fraction(params["eps"])
     N, T0, B = params["N"], params["T0"], params["replicas"]
     if kind == "round":
@@ -391,7 +382,7 @@ def _check_prm(params, seed):
     from ..hitting import hitting_time
     from ..meta import meta_hitting_times
 
-    chain = _family(params)
+    chain = family_chain(params)
     kind = params["check"]
     edges = sorted(chain.sparse_edges())
     if kind == "limit-partial":

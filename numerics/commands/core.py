@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
 from ..cliutil import add_chain_argument, emit_json, exact_number, fmt, get_chain
 from ..errors import MetacotError
-from ..numbers import to_json_value
 
 
 def add_parser(sub):

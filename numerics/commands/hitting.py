@@ -7,7 +7,7 @@ from fractions import Fraction
 import mpmath
 
 from ..cliutil import add_chain_argument, emit_json, exact_number, fmt, get_chain, state_index
-from ..errors import MetacotError, UnreachableTargetError
+from ..errors import MetacotError
 
 HITTING_METHODS = ("auto", "exact", "mp", "float", "mc")
 FLOAT_REL_ERROR_PER_STATE = 2.2e-16  # a-priori bound ~ n·u for the subtraction-free reduction (spec 06)
