@@ -25,6 +25,7 @@ import numpy as np
 from .chain import Chain
 from .errors import MetacotError
 from .numbers import parse_number
+from .pretrain import softmax_rows
 
 INNER = ("exact", "gd", "sign")
 
@@ -278,7 +279,7 @@ def _run_float(K, found, eps_max, c, inner, eta, mu, max_iter, max_inner, hist):
         else:
             Wr = W[rows].copy()
             while True:
-                p = _softmax(Wr, sr)
+                p = softmax_rows(Wr, sr)
                 rho = np.where(Fr, p / np.where(Fr, old, 1.0), np.inf)
                 A = Fr & (rho < 1 + c)
                 if not A.any():
@@ -297,7 +298,7 @@ def _run_float(K, found, eps_max, c, inner, eta, mu, max_iter, max_inner, hist):
                 g = np.where(sr, g, 0.0)
                 Wr = Wr + (eta * g if inner == "gd" else eta * np.sign(g))
                 steps_used += 1
-            new = _softmax(Wr, sr)
+            new = softmax_rows(Wr, sr)
             s_new = (new * Fr).sum(axis=1)
             over = s_new > eps_max
             if over.any():  # cap: land exactly on eps_max (common shift of the found logits)
@@ -316,24 +317,3 @@ def _run_float(K, found, eps_max, c, inner, eta, mu, max_iter, max_inner, hist):
         prev[rows] = old
         _record(hist, K, K0, prev, mu, False, found, steps_used)
     return K, its
-
-
-def _softmax(W, mask):
-    Z = np.where(mask, W, -np.inf)
-    m = Z.max(axis=1, keepdims=True)
-    e = np.exp(Z - m)
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def prm_guided_kernel_dense(truth: Chain, found_edges, eps, eps_max) -> np.ndarray:
-    """Reference for claim ppo.internalises-prm when numerics.search is unavailable: at a source x of
-    found edges the edge (x,y) gets ε_max·q(x,y)/q(x), the rest of the row p^ε(x,·) is rescaled to 1 − ε_max."""
-    P = truth.kernel(eps).toarray()
-    found = _check_edges(found_edges, truth.n)
-    for x, ys in found.items():
-        w = P[x, ys]
-        rest = P[x].copy()
-        rest[ys] = 0.0
-        P[x] = rest * (1 - float(eps_max)) / rest.sum()
-        P[x, ys] = float(eps_max) * w / w.sum()
-    return P
