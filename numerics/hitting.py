@@ -25,7 +25,7 @@ import scipy.sparse as sp
 
 from .chain import Chain
 from .errors import ChainError, MetacotError, UnreachableTargetError
-from .linalg import (almost_sure_states, almost_sure_states_csr, gth_stationary, hitting_reduction,
+from .linalg import (almost_sure_states, almost_sure_states_csr, reach_back, gth_stationary, hitting_reduction,
                      hitting_reduction_dense, hitting_reduction_sparse)
 from .numbers import format_number
 
@@ -264,7 +264,7 @@ def hitting_probabilities(chain: Chain, target, eps, avoid=(), method: str = "au
         P = chain.offdiag_kernel(eps)
         smask = np.zeros(n, dtype=bool)
         smask[list(stop)] = True
-        absorb = smask | ~_reachable_back(P, smask)  # states that cannot reach stop: u = 0 there
+        absorb = smask | ~reach_back(P, smask)  # states that cannot reach stop: u = 0 there
         tmask = np.zeros(n, dtype=bool)
         tmask[list(targets)] = True
         cost = np.asarray(P[:, np.flatnonzero(tmask)].sum(axis=1)).reshape(-1, 1)
@@ -276,8 +276,11 @@ def hitting_probabilities(chain: Chain, target, eps, avoid=(), method: str = "au
     ctx = mpmath.workdps(dps) if method == "mp" else _nullctx()
     with ctx:
         rows, zero, one = _field_rows(chain, eps, method, dps)
-        adj = [list(r.keys()) for r in rows]
-        reach = _can_reach_lists(adj, stop)
+        S = sp.csr_matrix(([True] * sum(map(len, rows)), ([x for x, r in enumerate(rows) for _ in r],
+                                                          [y for r in rows for y in r])), shape=(n, n), dtype=bool)
+        smask = np.zeros(n, dtype=bool)
+        smask[list(stop)] = True
+        reach = reach_back(S, smask)
         unknown = [x for x in range(n) if reach[x] and x not in stop]
         idx = {x: i for i, x in enumerate(unknown)}
         A, t, c = [], [], []
@@ -310,46 +313,6 @@ class _nullctx:
 
     def __exit__(self, *a):
         return False
-
-
-def _can_reach_lists(adj, stop):
-    n = len(adj)
-    pred = [[] for _ in range(n)]
-    for x in range(n):
-        if x in stop:
-            continue
-        for y in adj[x]:
-            pred[y].append(x)
-    seen = np.zeros(n, dtype=bool)
-    stack = list(stop)
-    for s in stop:
-        seen[s] = True
-    while stack:
-        y = stack.pop()
-        for x in pred[y]:
-            if not seen[x]:
-                seen[x] = True
-                stack.append(x)
-    return seen
-
-
-def _reachable_back(P, mask):
-    """States that can reach `mask` along the support of P (mask states included)."""
-    from scipy.sparse.csgraph import breadth_first_order
-
-    n = P.shape[0]
-    S = sp.csr_matrix(P != 0, dtype=float)
-    S = sp.diags((~mask).astype(float)) @ S
-    GT = sp.csr_matrix(S.T)
-    src = np.flatnonzero(mask)
-    if src.size == 0:
-        return np.zeros(n, dtype=bool)
-    ext = sp.bmat([[GT, None], [sp.csr_matrix((np.ones(src.size), (np.zeros(src.size, dtype=int), src)),
-                                              shape=(1, n)), sp.csr_matrix((1, 1))]], format="csr")
-    order = breadth_first_order(ext, n, directed=True, return_predecessors=False)
-    out = np.zeros(n + 1, dtype=bool)
-    out[order] = True
-    return out[:n]
 
 
 def exit_times(chain: Chain, cluster: int, eps, method: str = "auto", *, dps: int = 50):

@@ -7,7 +7,6 @@ precision), float, or a sympy fraction field in ε (rational functions, for Laur
 """
 from __future__ import annotations
 
-from collections import deque
 from typing import Sequence
 
 import numpy as np
@@ -68,36 +67,15 @@ def _gth_float(A: np.ndarray) -> np.ndarray:
 def almost_sure_states(adj_rows: Sequence, targets: set[int]) -> np.ndarray:
     """Boolean mask of states from which the target set is hit with probability 1.
 
-    adj_rows[x] is an iterable of successors of x (support of the kernel). A state fails iff it
-    can reach, avoiding targets, a state from which the targets are unreachable.
+    adj_rows[x] is an iterable of successors of x (support of the kernel); see almost_sure_states_csr.
     """
     n = len(adj_rows)
-    pred = [[] for _ in range(n)]
-    for x in range(n):
-        if x in targets:
-            continue
-        for y in adj_rows[x]:
-            if y != x:
-                pred[y].append(x)
-    reach = np.zeros(n, dtype=bool)
-    dq = deque(targets)
-    for t in targets:
-        reach[t] = True
-    while dq:
-        y = dq.popleft()
-        for x in pred[y]:
-            if not reach[x]:
-                reach[x] = True
-                dq.append(x)
-    bad = ~reach
-    dq = deque(np.flatnonzero(bad).tolist())
-    while dq:
-        y = dq.popleft()
-        for x in pred[y]:
-            if not bad[x]:
-                bad[x] = True
-                dq.append(x)
-    return ~bad
+    ii = [x for x in range(n) for _ in adj_rows[x]]
+    jj = [y for x in range(n) for y in adj_rows[x]]
+    S = sp.csr_matrix((np.ones(len(ii), dtype=bool), (ii, jj)), shape=(n, n), dtype=bool)
+    tmask = np.zeros(n, dtype=bool)
+    tmask[list(targets)] = True
+    return almost_sure_states_csr(S, tmask)
 
 
 def hitting_reduction(rows: Sequence[dict], exit_mass: Sequence, cost: Sequence, order=None) -> list:
@@ -246,37 +224,40 @@ def hitting_reduction_dense(A: np.ndarray, t: np.ndarray, c: np.ndarray, *, bloc
 
 
 # ----------------------------------------------------------------------------- vectorised reachability
-def almost_sure_states_csr(S: sp.spmatrix, target_mask: np.ndarray) -> np.ndarray:
-    """Vectorised `almost_sure_states` for a sparse support matrix S (S[x, y] ≠ 0: x → y possible).
+def reach_back(S: sp.spmatrix, src_mask: np.ndarray, absorbing: np.ndarray | None = None) -> np.ndarray:
+    """States that can reach a state of `src_mask` along the support of S (src states included).
 
-    A state fails iff, avoiding the targets, it can reach a state from which the targets are unreachable.
+    Out-edges of `absorbing` states are removed first (default: the src states themselves).
+    BFS on the reversed graph from a virtual source node n linked to every src state.
     """
     from scipy.sparse.csgraph import breadth_first_order
 
-    S = sp.csr_matrix(S, dtype=bool)
     n = S.shape[0]
-    tmask = np.asarray(target_mask, dtype=bool)
-    keep = sp.diags((~tmask).astype(float))  # targets are absorbing: drop their out-edges
-    G = sp.csr_matrix(keep @ S.astype(float))
+    src_mask = np.asarray(src_mask, dtype=bool)
+    absorbing = src_mask if absorbing is None else np.asarray(absorbing, dtype=bool)
+    src = np.flatnonzero(src_mask)
+    if src.size == 0:
+        return np.zeros(n, dtype=bool)
+    G = sp.csr_matrix(sp.diags((~absorbing).astype(float)) @ sp.csr_matrix(S != 0, dtype=float))
     G.setdiag(0.0)
     G.eliminate_zeros()
     GT = sp.csr_matrix(G.T)
+    link = sp.csr_matrix((np.ones(src.size), (np.zeros(src.size, dtype=int), src)), shape=(1, n))
+    ext = sp.bmat([[GT, None], [link, sp.csr_matrix((1, 1))]], format="csr")
+    order = breadth_first_order(ext, n, directed=True, return_predecessors=False)
+    out = np.zeros(n + 1, dtype=bool)
+    out[order] = True
+    return out[:n]
 
-    def reach_back(src_mask):
-        """States that can reach a state of src_mask (via a virtual source node n on the reversed graph)."""
-        src = np.flatnonzero(src_mask)
-        if src.size == 0:
-            return np.zeros(n, dtype=bool)
-        ext = sp.bmat([[GT, None], [sp.csr_matrix((np.ones(src.size), (np.zeros(src.size, dtype=int), src)),
-                                                  shape=(1, n)), sp.csr_matrix((1, 1))]], format="csr")
-        order = breadth_first_order(ext, n, directed=True, return_predecessors=False)
-        out = np.zeros(n + 1, dtype=bool)
-        out[order] = True
-        return out[:n]
 
-    reach = reach_back(tmask)
-    bad = reach_back(~reach)
-    return ~bad
+def almost_sure_states_csr(S: sp.spmatrix, target_mask: np.ndarray) -> np.ndarray:
+    """Mask of states from which the targets are hit a.s. (S[x, y] ≠ 0: x → y possible; targets absorbing).
+
+    A state fails iff, avoiding the targets, it can reach a state from which the targets are unreachable.
+    """
+    tmask = np.asarray(target_mask, dtype=bool)
+    reach = reach_back(S, tmask, tmask)
+    return ~reach_back(S, ~reach, tmask)
 
 
 # ----------------------------------------------------------------------------- sparse clustered reduction

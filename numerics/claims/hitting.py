@@ -117,7 +117,7 @@ def _log_ratio(a, b):
 
 def _h2_check(p, seed):
     part = p["part"]
-    fam, K, M, q = p["family"], p["K"], p["M"], p["q"]
+    K, M, q = p["K"], p["M"], p["q"]
     if part == "leading":
         chain = family_chain(p)
         co = laurent_coefficients(chain, chain.start, chain.target, order=0)
