@@ -99,3 +99,14 @@ def verdict_badge(verdict: str) -> tuple:
 def elapsed() -> str:
     """Seconds since this page's kernel imported booksupport (printed at the end of each page)."""
     return f"{time.perf_counter() - _T0:.1f} s"
+
+
+def plain_log_ticks(ax, values, axis: str = "x") -> None:
+    """Label a log axis with the plotted values as plain numbers (no 3×10^0 clutter, no minor labels)."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
+
+    a = ax.xaxis if axis == "x" else ax.yaxis
+    a.set_major_locator(FixedLocator(list(values)))
+    a.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    a.set_minor_locator(NullLocator())
+    a.set_minor_formatter(NullFormatter())

@@ -40,7 +40,7 @@ ERROR_PATTERNS = [
     ("stderr output block", re.compile(r'class="[^"]*\boutput\s+stderr\b')),
     ("traceback output block", re.compile(r'class="[^"]*\boutput\s+traceback\b')),
     ("error output block", re.compile(r'class="[^"]*\b(output\s+error|cell_output\s+error|jp-RenderedText[^"]*stderr)\b')),
-    ("MathJax error", re.compile(r"mjx-merror|data-mjx-error")),
+    ("MathJax error", re.compile(r"<mjx-merror|data-mjx-error")),
     ("notebook execution error", re.compile(r"CellExecutionError|Exception encountered at")),
 ]
 

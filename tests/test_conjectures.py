@@ -55,9 +55,9 @@ def test_ring_closed_form_against_exact_solver_at_finite_eps(K, M, q):
     # independent of the Laurent machinery: exact rational linear solve at three finite ε values;
     # the derivation says the expansion terminates, so equality must be exact at every ε.
     chain = ring(K, M, q)
-    for eps in (Fraction(1, 7), Fraction(1, 1000), Fraction(1, 10**25)):
-        eps = min(eps, chain.eps_max)
-        assert hitting_time(chain, chain.start, chain.target, eps, method="exact") == ring_closed_form(K, M, q, eps)
+    for e in (Fraction(1, 7), Fraction(1, 1000), Fraction(1, 10**25)):
+        e = min(e, chain.eps_max)
+        assert hitting_time(chain, chain.start, chain.target, e, method="exact") == ring_closed_form(K, M, q, e)
 
 
 def test_ring_laurent_values_from_the_brief():

@@ -84,7 +84,8 @@ def _r1_check(params, seed):
                               0, "holds" if ok else "fails", note)
     # sign-gradient band: per non-final iteration, s_{n+1}/s_n ∈ [1+c, (1+c)e^{2η}]; all found edges of a row move together
     eta = float(params["eta"])
-    lo, hi = float(1 + c), float((1 + c)) * math.exp(2 * eta)
+    band = th.sign_band.subs({th.c: th.sp.Rational(str(c)), th.eta: th.sp.Float(eta, 30)})  # [1+c, (1+c)e^{2η}]
+    lo, hi = float(band.start), float(band.end)
     ratios, spread = [], 0.0
     prev = {x: float(eps * qx[x]) for x in qx}
     for k, (mass, probs) in enumerate(zip(h.found_mass, h.edge_probs)):
@@ -174,7 +175,8 @@ def _r2_check(params, seed):
         tv_w += (mu[x] if exact else float(mu[x])) * tv
     sizes = [len(cl) for cl in chain.clusters]
     n_out = max(sum(1 for x in found if lab[x] == k) for k in range(chain.K))
-    bound = n_out * eps_max / min(sizes)
+    bound = Fraction(str(th.tv_weighted_bound.subs({th.n_out: n_out, th.M: min(sizes),
+                                                    th.eps_max: th.sp.Rational(str(eps_max))})))  # n_out·ε_max/M
     ok = not problems and tv_w <= bound
     note = (f"TV max over sources = {float(tv_max):.6g} vs ε_max = {float(eps_max)}; μ-weighted TV = {float(tv_w):.6g} "
             f"vs n_out·ε_max/M = {float(bound):.6g} (M = min cluster size)" + ("; " + "; ".join(problems[:3])
@@ -268,6 +270,13 @@ def _r4_instances(quick):
     return inst
 
 
+def _final_share(p0, eps_max, s0) -> Fraction:
+    """p_final = ε_max·p0/s0 (theory.pretrain_ppo.ppo_final_share), exact."""
+    R = th.sp.Rational
+    v = th.ppo_final_share.rhs.subs({th.p0: R(str(p0)), th.eps_max: R(str(eps_max)), th.s0: R(str(s0))})
+    return Fraction(str(v))
+
+
 def _r4_check(params, seed):
     chain = instance_chain(params)
     eps = chain.check_eps(params["eps"])
@@ -286,7 +295,7 @@ def _r4_check(params, seed):
             if s0 >= eps_max:
                 want = v
             else:
-                want = v * eps_max / s0 if y in ys else v * (1 - eps_max) / (1 - s0)
+                want = _final_share(v, eps_max, s0) if y in ys else v * (1 - eps_max) / (1 - s0)
             if r_fp.kernel[x].get(y, 0) != want:
                 bad.append((x, y))
     E_pre = hitting_time(chain, start, target, eps, method="exact")
