@@ -64,15 +64,9 @@ def dense_chain(n=2000, K=10, seed=0):
                           start=0, target=n - 1)
 
 
-def float_ring(K, M, q=1.0):
-    n = K * M
-    blocks = sp.block_diag([np.full((M, M), 1.0 / M)] * K, format="csr")
-    src = np.arange(K) * M
-    dst = ((np.arange(K) + 1) % K) * M + M - 1
-    Q = sp.csr_matrix((np.full(K, q), (src, dst)), shape=(n, n))
-    P1 = Q - sp.diags(np.asarray(Q.sum(axis=1)).ravel()) @ blocks
-    return Chain.from_csr(blocks, P1, clusters=[list(range(k * M, (k + 1) * M)) for k in range(K)],
-                          start=0, target=(K - 1) * M + M - 1)
+def float_ring(K, M, q=1):
+    """ring(K, M, q) built directly in float64 (numerics.families.ring with exact=False)."""
+    return ring(K, M, q, exact=False)
 
 
 def ring_exact(K, M, eps):

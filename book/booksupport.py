@@ -32,14 +32,16 @@ def setup_style() -> None:
         "axes.spines.top": False,
         "axes.spines.right": False,
         "legend.frameon": False,
-        "font.size": 10,
+        "font.size": 12,
+        "legend.fontsize": 10,
+        "axes.titlesize": 12,
     })
 
 
-def show_math(expr, lhs: str | None = None) -> None:
-    """Render a sympy expression (or relation) as display math, optionally as `lhs = expr`."""
+def show_math(expr, lhs: str | None = None, rel: str = "=") -> None:
+    """Render a sympy expression (or relation) as display math, optionally as `lhs rel expr` (LaTeX lhs/rel)."""
     tex = sp.latex(expr)
-    display(Math(f"{lhs} = {tex}" if lhs else tex))
+    display(Math(f"{lhs} {rel} {tex}" if lhs else tex))
 
 
 def show_claim_statement(claim_id: str) -> None:
@@ -110,3 +112,29 @@ def plain_log_ticks(ax, values, axis: str = "x") -> None:
     a.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     a.set_minor_locator(NullLocator())
     a.set_minor_formatter(NullFormatter())
+
+
+def claim_verdicts(pattern: str) -> None:
+    """Run the claims matching `pattern` on their quick instances (seed 0, as `metacot verify --quick`) and
+    show one row per claim: verdict, instances held, and the note of the first instance that does not hold."""
+    from numerics.registry import load_builtin_claims, select
+    from numerics.runner import run_claims
+
+    load_builtin_claims()
+    reports = run_claims(select([pattern]), quick=True, seed=0)
+    rows = []
+    for r in reports:
+        bad = [x for x in r.results if x.verdict != "holds"]
+        note = ""
+        if bad:
+            note = f"{params_text(bad[0].params)}: {bad[0].note}" if bad[0].note else params_text(bad[0].params)
+        anchor = "claim-" + r.claim.id.replace(".", "-")
+        rows.append([("raw", f'<a href="verification.html#{anchor}"><code>{html.escape(r.claim.id)}</code></a>'),
+                     verdict_badge(r.verdict), f"{len(r.results) - len(bad)}/{len(r.results)}",
+                     note[:400] + ("…" if len(note) > 400 else "")])
+    html_table(["claim", "verdict", "instances holding", "first instance that does not hold"], rows,
+               caption=f"claims {pattern}: quick instances, seed 0 (full table: Verification status)")
+
+
+def params_text(p: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in p.items())

@@ -36,7 +36,7 @@ kernelspec:
 # figure names each chapter must contain (the figures the issue asks for)
 EXPECTED_FIGURES = {
     "intro": ["fig-intro-model"],
-    "hitting": ["fig-hitting-loglog", "fig-hitting-escape", "fig-hitting-meta", "fig-hitting-KM"],
+    "hitting": ["fig-hitting-loglog", "fig-hitting-escape", "fig-hitting-meta", "fig-hitting-km"],
     "sparse_edge_search": ["fig-search-window", "fig-search-cost", "fig-search-prm"],
     "pretraining": ["fig-pretrain-curves"],
     "ppo": ["fig-ppo-growth", "fig-ppo-hitting"],
@@ -193,7 +193,7 @@ def test_verification_table_matches_the_registry(built_book):
 # ---------------------------------------------------------------------------------------------- browser
 @pytest.mark.browser
 @needs_chromium
-def test_browser_check_detects_a_broken_page(tmp_path):
+def test_browser_check_detects_a_broken_page(tmp_path, capsys):
     """The checker must be able to fail: a page with a broken image, a traceback and unrendered math."""
     checker = _load_checker()
     html = tmp_path / "html"
@@ -206,6 +206,12 @@ def test_browser_check_detects_a_broken_page(tmp_path):
     toc.write_text("format: jb-book\nroot: intro\nchapters:\n  - file: bad\n  - file: absent\n")
     rc = checker.main([str(html), "--toc", str(toc), "--screenshots", str(tmp_path / "shots"), "--json"])
     assert rc == 1
+    pages = {p["page"]: p for p in json.loads(capsys.readouterr().out)["pages"]}
+    assert pages["intro"]["ok"]
+    bad = " | ".join(pages["bad"]["problems"])
+    for what in ("broken image", "math not rendered", "Python traceback"):
+        assert what in bad, (what, bad)
+    assert "page missing" in " ".join(pages["absent"]["problems"])
 
 
 @pytest.mark.book

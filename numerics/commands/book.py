@@ -57,8 +57,9 @@ def build_book(book_dir: str, out_dir: str | None = None, *, stream=None) -> tup
     out = os.path.abspath(out_dir) if out_dir else os.path.abspath(book_dir)
     if os.path.exists(out) and not os.path.isdir(out):
         raise MetacotError(f"--out must be a folder, but {out} is a file")
+    jb = jupyter_book_command()
     os.makedirs(out, exist_ok=True)
-    cmd = jupyter_book_command() + ["build", os.path.abspath(book_dir), "--path-output", out,
+    cmd = jb + ["build", os.path.abspath(book_dir), "--path-output", out,
                                     "--builder", "html", "-W", "-n", "--keep-going"]
     env = dict(os.environ)
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
