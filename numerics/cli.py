@@ -16,6 +16,16 @@ from .errors import MetacotError
 class _Parser(argparse.ArgumentParser):
     """argparse with a one-line `error: …` message and exit code 2."""
 
+    def _get_value(self, action, arg_string):
+        """Let MetacotError messages from `type=` functions through (argparse would say 'invalid <lambda> value')."""
+        type_func = self._registry_get("type", action.type, action.type)
+        if callable(type_func) and type_func not in (int, float, str):
+            try:
+                return type_func(arg_string)
+            except MetacotError as exc:
+                raise argparse.ArgumentError(action, str(exc)) from None
+        return super()._get_value(action, arg_string)
+
     def error(self, message):  # noqa: D401
         sys.stderr.write(f"error: {self.prog}: {message}\n")
         raise SystemExit(2)
