@@ -22,8 +22,10 @@ class _Parser(argparse.ArgumentParser):
         if callable(type_func) and type_func not in (int, float, str):
             try:
                 return type_func(arg_string)
-            except MetacotError as exc:
+            except (MetacotError, argparse.ArgumentTypeError) as exc:
                 raise argparse.ArgumentError(action, str(exc)) from None
+            except (TypeError, ValueError):
+                pass  # argparse words it: "invalid <type> value"
         return super()._get_value(action, arg_string)
 
     def error(self, message):  # noqa: D401
