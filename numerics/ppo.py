@@ -9,7 +9,14 @@ Inner loops:
           ρ = 1+c exactly, the other probabilities of the row are scaled by (1−(1+c)s)/(1−s). Works on
           probabilities, so exact (Fractions) for an exact model and rational c.
   gd    – plain gradient ascent W ← W + η∇J until every found edge has ρ ≥ 1+c;
-  sign  – sign-gradient ascent W ← W + η·sign(∇J) until every found edge has ρ ≥ 1+c.
+  sign  – sign-gradient ascent W ← W + η·sign(∇J) until every found edge has ρ ≥ 1+c (every logit of the
+          row moves: +η on A_x, −η elsewhere, so the found logits gain h = 2η per step on the rest);
+  sign-sparse – the same sign step restricted to the found logits, W[x,y] ← W[x,y] + η·sign(∇J[x,y]) for
+          y ∈ Ê_x only (the other logits of the row stay fixed): relative gain h = η per step.
+  For both sign loops the found logits of a row stay tied (same start ρ = 1, same steps), so after k inner
+  steps at found mass s: ρ_k = e^{kh}/(1 − s + s e^{kh}); the loop stops at k* = ⌈δ/h⌉ with
+  e^δ = (1+c)(1−s)/(1−(1+c)s), and the per-iteration ratio s_{n+1}/s_n = ρ_{k*} lies in
+  [1+c, (1+c)e^h/(1 + (1+c)s(e^h − 1))) ⊂ [1+c, (1+c)e^h)  (`sign_iteration_ratio`, claim ppo.geometric-growth).
 ∇J[x,y] = μ(x)·p̂(y|x)·(1[y ∈ A_x] − p̂(A_x|x)), A_x = found edges with ρ < 1+c (clipped ones give 0).
 Cap: once the found mass s(x) would exceed ε_max the row is set to s(x) = ε_max exactly (found edges
 scaled by ε_max/s, the rest by (1−ε_max)/(1−s); a common shift of the found logits) and frozen.
@@ -27,7 +34,10 @@ from .errors import MetacotError
 from .numbers import parse_number
 from .pretrain import softmax_rows
 
-INNER = ("exact", "gd", "sign")
+INNER = ("exact", "gd", "sign", "sign-sparse")
+
+# relative gain of the found logits over the rest of the row per sign step, in units of η
+SIGN_SHIFT = {"sign": 2, "sign-sparse": 1}
 
 
 def n_star(s0, eps_max, c) -> int:
@@ -42,6 +52,25 @@ def n_star(s0, eps_max, c) -> int:
         s = s * (1 + c)
         n += 1
     return n
+
+
+def sign_iteration_ratio(s, c, h):
+    """Closed-form per-iteration ratio s_{n+1}/s_n of a sign inner loop (relative gain h per step: 2η for
+    "sign", η for "sign-sparse") started at found mass s with (1+c)s < 1 (float):
+    ρ_{k*} = e^{k*h}/(1 − s + s e^{k*h}), k* = ⌈δ/h⌉, e^δ = (1+c)(1−s)/(1−(1+c)s).
+
+    Returns (ratio, k*, frac) with frac = δ/h − ⌊δ/h⌋: when frac or 1 − frac is at rounding level
+    (≲ 1e-9) the float loop may stop at k* or at k* ± 1 (a tie on the clip boundary).
+    Claim ppo.geometric-growth (sign band).
+    """
+    s, c, h = float(s), float(c), float(h)
+    if not (0 < s and (1 + c) * s < 1 and c > 0 and h > 0):
+        raise MetacotError("sign_iteration_ratio needs 0 < s, (1+c)s < 1, c > 0, h > 0")
+    delta = math.log1p(c) + math.log1p(-s) - math.log1p(-(1 + c) * s)
+    q = delta / h
+    k = max(math.ceil(q), 1)
+    e = math.exp(k * h)
+    return e / (1 - s + s * e), k, q - math.floor(q)
 
 
 def _rows_of(model: Chain, eps):
@@ -143,8 +172,8 @@ def ppo_clip(model: Chain, eps, found_edges, eps_max, clip, *, inner: str = "exa
              max_iter: int = 100000, max_inner: int = 1000000, track=None) -> PPOResult:
     """PPO-Clip (Alg. 3) from the pretrained model `model` evaluated at ε (its kernel is p_old at n = 0).
 
-    found_edges: Ê as (x, y) pairs; eps_max ∈ (0, 1); clip c > 0; inner ∈ {exact, gd, sign} (η needed for
-    gd/sign). μ (weights in J; matters for gd only): default the stationary law of the pretrained kernel.
+    found_edges: Ê as (x, y) pairs; eps_max ∈ (0, 1); clip c > 0; inner ∈ {exact, gd, sign, sign-sparse}
+    (η needed for all but exact; see the module docstring). μ (weights in J; matters for gd only): default the stationary law of the pretrained kernel.
     Returns per-source iteration counts and n*(x) = ⌈log(ε_max/s0(x))/log(1+c)⌉, s0 = initial found mass.
     """
     if inner not in INNER:
@@ -296,7 +325,12 @@ def _run_float(K, found, eps_max, c, inner, eta, mu, max_iter, max_inner, hist):
                 g = mur * p * (A - sA)
                 g[~A.any(axis=1)] = 0.0
                 g = np.where(sr, g, 0.0)
-                Wr = Wr + (eta * g if inner == "gd" else eta * np.sign(g))
+                if inner == "gd":
+                    Wr = Wr + eta * g
+                elif inner == "sign":
+                    Wr = Wr + eta * np.sign(g)
+                else:  # sign-sparse: only the found logits move
+                    Wr = Wr + eta * np.where(Fr, np.sign(g), 0.0)
                 steps_used += 1
             new = softmax_rows(Wr, sr)
             s_new = (new * Fr).sum(axis=1)

@@ -266,32 +266,94 @@ def two_stage_pretrain(chain: Chain, eps, T1: int, T2: int, *, eta=None, theta=N
     return PretrainResult(W, mask, P, mu, eps, eta, theta, (T1, T2), hist, chain, pruned_true, kept_spur, "gd")
 
 
-def sgd_pretrain(chain: Chain, eps, T1: int, T2: int, *, batch: int = 64, eta=None, theta=None, seed=0,
-                 start=None, burn_in: int = 0, record_every: int = 0) -> PretrainResult:
-    """Stochastic Algorithm 1: minibatch SGD on transitions of `batch` parallel CoT trajectories.
+SCHEDULES = ("constant", "inverse-time", "inverse-time-stage2")
 
-    All trajectories start at `start` (default chain.start, else state 0) and run `burn_in` steps first;
-    SGD step t uses the t-th transition (X_t, X_{t+1}) of every trajectory:
-      W[x,·] ← W[x,·] − η·(1/B)·Σ_{i: X_t^i = x} (p̂(·|x) − e_{X_{t+1}^i}),
-    an unbiased estimate of ∇L with μ = the law of X_t. Prune at θ after T1 steps as in Alg. 1.
-    The history measures L, KL against p^ε weighted by its stationary law. Seeded (numpy default_rng).
+
+def step_size(schedule: str, eta0: float, t0, t: int, stage: int, T1: int) -> float:
+    """SGD step size η_t at global step t (t = 1, 2, ...; stage 2 starts after step T1).
+
+      constant:             η_t = η0;
+      inverse-time:         η_t = η0/(1 + (t − 1)/t0) over the whole run;
+      inverse-time-stage2:  η0 in stage 1, then η_t = η0/(1 + (t − T1 − 1)/t0) (restarted at the prune).
+    The 1/t decay (Σ η_t = ∞, Σ η_t² < ∞) removes the constant-step noise floor: with constant η the logits
+    of a row fluctuate with variance ≈ η/(2B) per logit (linearised SGD), so KL stalls at O(η/B).
     """
+    if schedule == "constant":
+        return eta0
+    if schedule == "inverse-time" or (schedule == "inverse-time-stage2" and stage == 2):
+        tau = t - 1 if schedule == "inverse-time" else t - T1 - 1
+        return eta0 / (1.0 + tau / t0)
+    return eta0
+
+
+def _check_schedule(schedule, t0):
+    if schedule not in SCHEDULES:
+        raise MetacotError(f"unknown step schedule {schedule!r} (choose from {', '.join(SCHEDULES)})")
+    if schedule == "constant":
+        return None
+    if t0 is None:
+        raise MetacotError(f"step schedule {schedule!r} needs t0 (η_t = η0/(1 + t/t0))")
+    t0 = float(t0)
+    if not math.isfinite(t0) or t0 <= 0:
+        raise MetacotError(f"t0 must be positive, got {t0!r}")
+    return t0
+
+
+def _sgd_walkers(chain, eps, batch, seed, start, burn_in, mu):
+    """Sampler and the initial states of `batch` walkers: all at `start` (int), or i.i.d. from μ = the
+    stationary law of p^ε (start="stationary"); then `burn_in` steps. Seeded (one numpy Generator)."""
     from .simulate import KernelSampler
 
-    eps, P, mu = _setup(chain, eps, None)
-    T1, T2 = _check_steps(T1, "T1"), _check_steps(T2, "T2")
     if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
         raise MetacotError(f"batch must be a positive integer, got {batch!r}")
-    eta = 1.0 / float(mu.max()) if eta is None else _check_eta(eta)
-    theta = default_theta(P) if theta is None else float(theta)
     n = chain.n
-    x0 = start if start is not None else (chain.start if chain.start is not None else 0)
-    if isinstance(x0, bool) or not isinstance(x0, (int, np.integer)) or not 0 <= x0 < n:
-        raise MetacotError(f"unknown start state {x0!r} (states are 0..{n - 1})")
     sampler = KernelSampler(chain, eps, seed=seed)
-    X = np.full(int(batch), int(x0), dtype=np.int64)
+    if isinstance(start, str):
+        if start != "stationary":
+            raise MetacotError(f"start must be a state or 'stationary', got {start!r}")
+        X = sampler.rng.choice(n, size=int(batch), p=mu / mu.sum()).astype(np.int64)
+    else:
+        x0 = start if start is not None else (chain.start if chain.start is not None else 0)
+        if isinstance(x0, bool) or not isinstance(x0, (int, np.integer)) or not 0 <= x0 < n:
+            raise MetacotError(f"unknown start state {x0!r} (states are 0..{n - 1})")
+        X = np.full(int(batch), int(x0), dtype=np.int64)
     if burn_in:
         X = sampler.run(X, _check_steps(burn_in, "burn_in"))
+    return sampler, X
+
+
+def _sgd_step(W, X, Y, mask, eta_t, batch):
+    """One minibatch step W[x,·] −= (η_t/B)·Σ_{i: X^i = x} (p̂(·|x) − e_{Y^i}) (in place; masked pairs frozen)."""
+    n = W.shape[0]
+    p = softmax_rows(W, mask)
+    G = np.zeros((n, n))
+    np.add.at(G, X, p[X])
+    np.add.at(G, (X, Y), -1.0)
+    if mask is not None:
+        G = np.where(mask, G, 0.0)
+    W -= (eta_t / batch) * G
+
+
+def sgd_pretrain(chain: Chain, eps, T1: int, T2: int, *, batch: int = 64, eta=None, theta=None, seed=0,
+                 start=None, burn_in: int = 0, record_every: int = 0, schedule: str = "constant",
+                 t0=None) -> PretrainResult:
+    """Stochastic Algorithm 1: minibatch SGD on transitions of `batch` parallel CoT trajectories.
+
+    All trajectories start at `start` (default chain.start, else state 0; "stationary": i.i.d. from the
+    stationary law of p^ε) and run `burn_in` steps first; SGD step t uses the t-th transition
+    (X_t, X_{t+1}) of every trajectory:
+      W[x,·] ← W[x,·] − η_t·(1/B)·Σ_{i: X_t^i = x} (p̂(·|x) − e_{X_{t+1}^i}),
+    an unbiased estimate of ∇L with μ = the law of X_t. Prune at θ after T1 steps as in Alg. 1.
+    Step sizes: `schedule` ∈ SCHEDULES with η0 = eta (default 1/max μ) and t0 (see `step_size`).
+    The history measures L, KL against p^ε weighted by its stationary law. Seeded (numpy default_rng).
+    """
+    eps, P, mu = _setup(chain, eps, None)
+    T1, T2 = _check_steps(T1, "T1"), _check_steps(T2, "T2")
+    eta = 1.0 / float(mu.max()) if eta is None else _check_eta(eta)
+    t0 = _check_schedule(schedule, t0)
+    theta = default_theta(P) if theta is None else float(theta)
+    n = chain.n
+    sampler, X = _sgd_walkers(chain, eps, batch, seed, start, burn_in, mu)
     hist = TrainingHistory(sparse_edges=sorted(chain.sparse_edges()))
     W = np.zeros((n, n))
     mask = None
@@ -303,19 +365,96 @@ def sgd_pretrain(chain: Chain, eps, T1: int, T2: int, *, batch: int = 64, eta=No
             hist.record(T1, 2, W, P, mu, mask)
         for t in range(1, T + 1):
             Y = sampler.step(X)
-            p = softmax_rows(W, mask)
-            G = np.zeros((n, n))
-            np.add.at(G, X, p[X])
-            np.add.at(G, (X, Y), -1.0)
-            if mask is not None:
-                G = np.where(mask, G, 0.0)
-            W -= (eta / batch) * G
+            _sgd_step(W, X, Y, mask, step_size(schedule, eta, t0, step0 + t, stage, T1), batch)
             X = Y
             if (record_every and t % record_every == 0) or t == T:
                 hist.record(step0 + t, stage, W, P, mu, mask)
     if mask is None:
         mask = np.ones((n, n), dtype=bool)
     return PretrainResult(W, mask, P, mu, eps, eta, theta, (T1, T2), hist, chain, pruned_true, kept_spur, "sgd")
+
+
+@dataclass
+class SGDSampleCount:
+    """Samples (transitions) SGD needs: stage 1 until the first check at which pruning at θ keeps exactly the
+    true support (a clean prune), stage 2 (after that prune) until the first check with μ-weighted KL ≤ tol.
+    samples = batch × steps; None if the budget ran out. kl_at_stop: the KL at the stage-2 stop."""
+
+    eps: object
+    batch: int
+    eta0: float
+    t0: float
+    tol: float
+    steps_stage1: int | None
+    steps_stage2: int | None
+    kl_at_stop: float | None
+
+    @property
+    def samples_stage1(self):
+        return None if self.steps_stage1 is None else self.batch * self.steps_stage1
+
+    @property
+    def samples_stage2(self):
+        return None if self.steps_stage2 is None else self.batch * self.steps_stage2
+
+    def to_json(self) -> dict:
+        return {"eps": self.eps, "batch": self.batch, "eta0": self.eta0, "t0": self.t0, "tol": self.tol,
+                "steps_stage1": self.steps_stage1, "steps_stage2": self.steps_stage2,
+                "samples_stage1": self.samples_stage1, "samples_stage2": self.samples_stage2,
+                "kl_at_stop": self.kl_at_stop}
+
+
+def sgd_samples_to_tolerance(chain: Chain, eps, tol, *, batch: int = 64, eta=None, t0=None, theta=None, seed=0,
+                             check_every: int = 1, max_steps: int = 10**6) -> SGDSampleCount:
+    """Measure SGD's stage lengths in samples (book, chapter Pretraining; compared with the paper's
+    Θ̃(KM²ε⁻²) and Θ̃(KMε⁻²)). Walkers start i.i.d. from the stationary law (the data law is then μ at
+    every step: unbiased population gradients). Stage 1: constant η0 (default 1/max μ) until a clean
+    prune at θ (default p_min/2), checked every `check_every` steps. Stage 2 on the pruned support with
+    η_t = η0/(1 + t/t0) (t = steps since the prune; default t0 = 1/(η0 μ_min p_min), the slowest
+    population relaxation time) until μ-weighted KL(p^ε ‖ p̂) ≤ tol, checked every `check_every` steps.
+    Each stage gets at most `max_steps` steps. Seeded.
+    """
+    eps, P, mu = _setup(chain, eps, None)
+    tol = float(tol)
+    if not math.isfinite(tol) or tol <= 0:
+        raise MetacotError(f"tolerance tol must be positive, got {tol!r}")
+    eta = 1.0 / float(mu.max()) if eta is None else _check_eta(eta)
+    pos = P > 0
+    t0 = 1.0 / (eta * float(mu.min()) * float(P[pos].min())) if t0 is None else _check_schedule("inverse-time", t0)
+    theta = default_theta(P) if theta is None else float(theta)
+    check_every = _check_steps(check_every, "check_every")
+    max_steps = _check_steps(max_steps, "max_steps")
+    if check_every < 1:
+        raise MetacotError("check_every must be at least 1")
+    sampler, X = _sgd_walkers(chain, eps, batch, seed, "stationary", 0, mu)
+    n = chain.n
+    W = np.zeros((n, n))
+    steps1 = steps2 = kl = None
+    t = 0
+    while t < max_steps:
+        for _ in range(check_every):
+            Y = sampler.step(X)
+            _sgd_step(W, X, Y, None, eta, batch)
+            X = Y
+        t += check_every
+        p = softmax_rows(W)
+        if p[~pos].max(initial=0.0) < theta <= p[pos].min():
+            steps1 = t
+            break
+    if steps1 is not None:
+        mask = pos.copy()
+        t = 0
+        while t < max_steps:
+            for _ in range(check_every):
+                Y = sampler.step(X)
+                _sgd_step(W, X, Y, mask, eta / (1.0 + t / t0), batch)
+                X = Y
+                t += 1
+            kl = float(np.dot(mu, kl_rows(P, W, mask)))
+            if kl <= tol:
+                steps2 = t
+                break
+    return SGDSampleCount(eps, int(batch), eta, t0, tol, steps1, steps2, kl)
 
 
 # ----------------------------------------------------------------------------- trained model -> Chain

@@ -6,7 +6,8 @@ edges. An example is x ∈ {0,1}^m (x_e = 1 iff the path traverses candidate e),
 the ordered product f_S(x) = ∏_{e ∈ S, x_e = 1} g_e (e ascending) — for G = Z_2 with g_e = 1 this is the
 parity χ_S(x). Subsets and inputs are encoded as m-bit integers (bit e = candidate e).
 
-Pairwise correlation (Feldman et al. 2017, reference distribution D0 = (x uniform, y uniform on G)):
+Pairwise correlation (Feldman, Grigorescu, Reyzin, Vempala, Xiao, J. ACM 2017, relative to the reference
+distribution D0 = (x uniform, y uniform on G)):
     χ(S, T) = |G|·Pr_x[f_S(x) = f_T(x)] − 1,
 which for Z_2 is E_x[(−1)^{χ_S(x)} (−1)^{χ_T(x)}]. Everything is integer arithmetic:
 `CorrelationMatrix.num[S, T] = |G|·#{x : f_S(x) = f_T(x)} − 2^m` and χ = num / 2^m exactly.
@@ -191,7 +192,9 @@ class Bounds:
 
 
 def sq_dimension(corr: CorrelationMatrix) -> Bounds:
-    """SQ-DIM (Blum et al. 1994): the largest d such that some d concepts have |χ(S,T)| ≤ 1/d for all S ≠ T.
+    """SQ-DIM (Blum, Furst, Jackson, Kearns, Mansour, Rudich, STOC 1994; Boolean concepts there, this χ and the
+    S_3 case are this project's extension — see theory/lower_bounds.py): the largest d such that some d
+    concepts have |χ(S,T)| ≤ 1/d for all S ≠ T.
 
     Certified bounds: lower = a greedy clique in the graph {|χ| ≤ 1/d} (a witness); upper = the largest d
     whose (d−1)-core has ≥ d vertices (a clique of size d needs it). Both are found by bisection on d;
@@ -270,6 +273,15 @@ class SDAResult:
         return self.lower == self.upper
 
     @property
+    def search_lower(self) -> int:
+        """Certified lower bound on the search-problem form of SDA (Feldman et al. 2017 SDA(Z, γ̄) for exact
+        identification, recalled: subsets of C ∖ {D_S} of size ≥ (N − 1)/d, and d ≤ N): ⌈(N − 1)/(s* − 1)⌉ − 1
+        (N when s* = 1), since every set of ≥ s* concepts has ρ ≤ γ̄. Exact for parities."""
+        if self.s_star <= 1:
+            return self.N
+        return _sda_from_threshold(self.N - 1, self.s_star)
+
+    @property
     def max_eliminated(self) -> int:
         """Every query of tolerance τ ≥ √γ̄ rules out at most s_star − 1 concepts (certified)."""
         return self.s_star - 1
@@ -308,8 +320,10 @@ def _sda_from_threshold(N: int, s: int):
 
 
 def sda(corr: CorrelationMatrix, gamma) -> SDAResult:
-    """Statistical dimension with average correlation (Feldman et al. 2017, Def. of SDA):
-    the largest d such that every set A of ≥ N/d concepts has ρ(A) ≤ γ̄.
+    """Statistical dimension with average correlation, decision-problem form SDA(B(C, D0), γ̄) of Feldman,
+    Grigorescu, Reyzin, Vempala, Xiao (J. ACM 2017): the largest d such that every set A of ≥ N/d concepts
+    has ρ(A) ≤ γ̄ (ρ with the diagonal; sources and what was verified: theory/lower_bounds.py). The
+    search-problem form is `SDAResult.search_lower`.
 
     With s* = the least s such that every set of size ≥ s has ρ ≤ γ̄, SDA = ⌈N/(s*−1)⌉ − 1.
     s* is bracketed exactly:

@@ -13,7 +13,7 @@ from numerics.cli import main
 from numerics.errors import MetacotError
 from numerics.families import random_chain, ring
 from numerics.hitting import hitting_time
-from numerics.ppo import n_star, ppo_clip
+from numerics.ppo import n_star, ppo_clip, sign_iteration_ratio
 from strategies import chains
 
 clips = st.sampled_from([Fraction(1, 10), Fraction(1, 4), Fraction(1, 2), Fraction(1)])
@@ -100,6 +100,75 @@ def test_sign_gradient_band_and_untouched_rows(chain, eta, c):
         assert r.iterations_per_source[x] <= n_star(eps * q[x], cap, c)
 
 
+@settings(max_examples=10)
+@given(chain=chains(max_k=3, max_size=3), eta=st.sampled_from([0.01, 0.05, 0.2, 0.4]), c=clips)
+def test_sign_sparse_band_closed_form_and_fixed_dense_logits(chain, eta, c):
+    """inner="sign-sparse": only the found logits move, so every non-final iteration multiplies the found mass by
+    exactly e^{k*η}/(1 − s + s e^{k*η}) ∈ [1+c, (1+c)e^{η}), and the rest of each source row is rescaled by one
+    common factor (dense ratios kept)."""
+    eps = min(Fraction(1, 10**4), chain.eps_max / 2)
+    cap = Fraction(1, 10)
+    q = _qx(chain)
+    r = ppo_clip(chain, eps, list(chain.sparse_edges()), cap, c, inner="sign-sparse", eta=eta)
+    K0 = chain.kernel(eps).toarray()
+    K = r.dense()
+    for x in range(chain.n):
+        if x not in q:
+            assert np.array_equal(K[x], K0[x])
+            continue
+        rest = [y for y in range(chain.n) if K0[x, y] > 0 and (x, y) not in chain.sparse_edges()]
+        ratio = K[x, rest] / K0[x, rest]
+        assert ratio.max() / ratio.min() - 1 <= 1e-13  # float rounding of ~n* softmax evaluations
+    lo, hi = float(1 + c), float(1 + c) * math.exp(eta)
+    prev = {x: float(eps * q[x]) for x in q}
+    for mass in r.history.found_mass:
+        for x in q:
+            if mass[x] != prev[x] and mass[x] < 0.1 * (1 - 1e-12):
+                ratio = mass[x] / prev[x]
+                pred, _, frac = sign_iteration_ratio(prev[x], c, eta)
+                assert lo * (1 - 1e-12) <= ratio < hi  # float rounding only on the closed lower end
+                if min(frac, 1 - frac) > 1e-9:  # not a tie on the clip boundary
+                    assert abs(ratio / pred - 1) <= 1e-12  # float rounding of softmax ratios
+            prev[x] = mass[x]
+    for x in q:
+        assert abs(r.history.found_mass[-1][x] - 0.1) <= 1e-14  # the cap lands on ε_max
+        assert r.iterations_per_source[x] <= n_star(eps * q[x], cap, c)
+
+
+def test_sign_band_needs_the_sparse_only_restriction():
+    """The e^{η} band belongs to sign-sparse: the plain sign loop (every logit moves, h = 2η) overshoots it."""
+    chain = ring(3, 3, 1)
+    eps, cap, c, eta = Fraction(1, 1000), Fraction(1, 5), Fraction(1, 4), 0.05
+    ratios = {}
+    for inner in ("sign", "sign-sparse"):
+        m = [h[0] for h in ppo_clip(chain, eps, list(chain.sparse_edges()), cap, c, inner=inner,
+                                    eta=eta).history.found_mass]
+        ratios[inner] = [b / a for a, b in zip([1e-3] + m, m) if b < 0.2 * (1 - 1e-12)]
+    hi_sparse = 1.25 * math.exp(eta)   # 1.3141
+    assert max(ratios["sign-sparse"]) < hi_sparse < max(ratios["sign"]) < 1.25 * math.exp(2 * eta)
+
+
+def test_sign_ratio_closed_form_symbolic_and_numeric():
+    import sympy as sp
+
+    from theory import pretrain_ppo as th
+
+    def rho(d):
+        return sp.exp(d) / (1 - th.s_found + th.s_found * sp.exp(d))
+
+    assert sp.simplify(th.sign_ratio_after_k - rho(th.k_inner * th.h_shift)) == 0
+    assert sp.simplify(rho(th.sign_clip_shift) - (1 + th.c)) == 0          # the clip boundary
+    assert sp.simplify(rho(th.sign_clip_shift + th.h_shift) - th.sign_ratio_sharp_upper) == 0
+    # sharp upper end < (1+c)e^h for s > 0, → (1+c)e^h as s → 0
+    assert sp.limit(th.sign_ratio_sharp_upper, th.s_found, 0) == (1 + th.c) * sp.exp(th.h_shift)
+    # numeric: s = 1e-3, c = 1/4, h = 0.05: δ = log(1.25·0.999/0.99875) = 0.22339, k* = ⌈4.4679⌉ = 5
+    r, k, frac = sign_iteration_ratio(1e-3, 0.25, 0.05)
+    assert k == 5 and abs(frac - 0.467877) < 1e-6
+    assert abs(r - math.exp(0.25) / (1 - 1e-3 + 1e-3 * math.exp(0.25))) <= 1e-15
+    with pytest.raises(MetacotError, match="sign_iteration_ratio"):
+        sign_iteration_ratio(0.9, 0.25, 0.05)   # (1+c)s ≥ 1: the clip is never reached inside the row
+
+
 def test_plain_gd_inner_loop_moves_dense_ratios():
     """Documented finding: with plain gradient ascent the non-found logits move by −η μ p̂(y) s_A, i.e. in
     proportion to p̂(y), so within a source row the ratios between unequal dense probabilities change (the
@@ -151,6 +220,8 @@ def test_bad_inputs():
         ppo_clip(chain, eps, e, Fraction(1, 2), Fraction(1, 2), inner="adam")
     with pytest.raises(MetacotError, match="eta"):
         ppo_clip(chain, eps, e, Fraction(1, 2), Fraction(1, 2), inner="sign")
+    with pytest.raises(MetacotError, match="eta"):
+        ppo_clip(chain, eps, e, Fraction(1, 2), Fraction(1, 2), inner="sign-sparse")
     with pytest.raises(MetacotError, match="probability 0"):
         ppo_clip(chain, eps, [(0, 2)], Fraction(1, 2), Fraction(1, 2))  # (0,2) is not in the support
     with pytest.raises(MetacotError, match="outside"):

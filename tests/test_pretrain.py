@@ -12,9 +12,9 @@ from numerics.cli import main
 from numerics.errors import MetacotError
 from numerics.families import ring, uniform_escape
 from numerics.hitting import hitting_time
-from numerics.pretrain import (gradient_descent, kl_rows, model_chain, population_gradient,
-                               population_loss, row_gd_trajectory, sgd_pretrain, softmax_rows, stationary_law,
-                               true_kernel, two_stage_pretrain)
+from numerics.pretrain import (default_theta, gradient_descent, kl_rows, model_chain, population_gradient,
+                               population_loss, row_gd_trajectory, sgd_pretrain, sgd_samples_to_tolerance,
+                               softmax_rows, stationary_law, step_size, true_kernel, two_stage_pretrain)
 from strategies import chains
 
 
@@ -168,6 +168,55 @@ def test_sgd_is_seeded_and_learns():
     assert a.history.kl[-1] < 0.1 * a.history.kl[0]
 
 
+def test_step_size_schedules():
+    # η_t = η0/(1 + τ/t0) with τ = t − 1 (whole run) or t − T1 − 1 (stage 2 only); exact binary fractions here
+    assert step_size("constant", 2.0, None, 50, 2, 10) == 2.0
+    assert step_size("inverse-time", 2.0, 4.0, 1, 1, 10) == 2.0
+    assert step_size("inverse-time", 2.0, 4.0, 13, 2, 10) == 2.0 / 4.0       # τ = 12: 1 + 3
+    assert step_size("inverse-time-stage2", 2.0, 4.0, 7, 1, 10) == 2.0      # stage 1: constant
+    assert step_size("inverse-time-stage2", 2.0, 4.0, 11, 2, 10) == 2.0     # first stage-2 step: τ = 0
+    assert step_size("inverse-time-stage2", 2.0, 4.0, 15, 2, 10) == 1.0     # τ = 4: 1 + 1
+
+
+def test_decaying_step_removes_the_sgd_noise_floor():
+    """Constant-step SGD stalls at KL ≈ Σ_j λ_j·η/(4B) (logit variance η/(2B) per mode); with η_t = η0/(1 + t/t0)
+    the stage-2 error keeps falling. Same seed, same samples: the decayed run ends ≥ 5× lower."""
+    chain = ring(2, 2, 1)
+    eps = Fraction(1, 10)
+    const = sgd_pretrain(chain, eps, 200, 4000, batch=64, seed=0, start="stationary")
+    decay = sgd_pretrain(chain, eps, 200, 4000, batch=64, seed=0, start="stationary",
+                         schedule="inverse-time-stage2", t0=20)
+    assert const.pruned_true_pairs == decay.pruned_true_pairs == 0
+    # identical stage 1 (same seed, same constant step): the records at the prune agree exactly
+    i_c, i_d = const.history.step.index(200), decay.history.step.index(200)
+    assert const.history.kl[i_c] == decay.history.kl[i_d]
+    assert decay.history.kl[-1] * 5 < const.history.kl[-1]
+    # the constant-step default is unchanged by the new keywords
+    again = sgd_pretrain(chain, eps, 200, 4000, batch=64, seed=0, start="stationary", schedule="constant")
+    assert np.array_equal(again.W, const.W)
+
+
+def test_sgd_sample_counts_follow_the_population_prune_and_are_seeded():
+    from numerics.claims.pretrain import clean_prune_time
+
+    chain = ring(3, 3, 1)
+    eps = Fraction(1, 40)
+    a = sgd_samples_to_tolerance(chain, eps, 1e-3, batch=1024, seed=1)
+    b = sgd_samples_to_tolerance(chain, eps, 1e-3, batch=1024, seed=1)
+    assert a.to_json() == b.to_json()
+    P = true_kernel(chain, eps)
+    mu = stationary_law(P)
+    T_pop, _ = clean_prune_time(P, mu, 1 / mu.max(), default_theta(P))
+    # B = 1024: SGD tracks the exact-gradient dynamics (logit noise std √(η/2B) ≈ 0.07 vs the prune margin log 2);
+    # seed 1 gives 33 steps = T_pop, seed 0 gives 36; ±25% allows for the noise moving the first clean check
+    assert 0.75 * T_pop <= a.steps_stage1 <= 1.25 * T_pop
+    assert a.samples_stage1 == 1024 * a.steps_stage1 and a.kl_at_stop <= 1e-3
+    # stage 2 stops at the first step with KL ≤ tol: the KL at the stop is below tol, not far below (one step earlier
+    # it was above); a stricter tolerance needs more samples
+    c = sgd_samples_to_tolerance(chain, eps, 1e-4, batch=1024, seed=1)
+    assert c.steps_stage1 == a.steps_stage1 and c.samples_stage2 > a.samples_stage2
+
+
 def test_bad_inputs_raise_clear_errors():
     chain = ring(2, 2, 1)
     with pytest.raises(MetacotError, match="eta"):
@@ -180,6 +229,16 @@ def test_bad_inputs_raise_clear_errors():
         two_stage_pretrain(chain, 5, 5, 5)
     with pytest.raises(MetacotError, match="batch"):
         sgd_pretrain(chain, Fraction(1, 10), 5, 5, batch=0)
+    with pytest.raises(MetacotError, match="schedule"):
+        sgd_pretrain(chain, Fraction(1, 10), 5, 5, schedule="cosine")
+    with pytest.raises(MetacotError, match="t0"):
+        sgd_pretrain(chain, Fraction(1, 10), 5, 5, schedule="inverse-time")
+    with pytest.raises(MetacotError, match="t0"):
+        sgd_pretrain(chain, Fraction(1, 10), 5, 5, schedule="inverse-time", t0=-1)
+    with pytest.raises(MetacotError, match="start"):
+        sgd_pretrain(chain, Fraction(1, 10), 5, 5, start="uniform")
+    with pytest.raises(MetacotError, match="tol"):
+        sgd_samples_to_tolerance(chain, Fraction(1, 10), 0)
 
 
 def test_cli_pretrain_json(tmp_path, capsys):

@@ -71,6 +71,49 @@ def test_sda_bracket_contains_brute_force(group, m, gamma):
     assert r.lower <= exact <= r.upper
 
 
+def brute_force_sda_search(c, gamma):
+    """Search-problem form of SDA by its definition (exact identification, N ≤ 8): the largest d ≤ N such that
+    for every target S, every A ⊆ C ∖ {S} with |A| ≥ (N − 1)/d has ρ(A) ≤ γ̄."""
+    N = c.N
+    rho_max = {s: max(average_correlation(c, A) for S in range(N)
+                      for A in itertools.combinations([T for T in range(N) if T != S], s)) for s in range(1, N)}
+    best = 0
+    for d in range(1, N + 1):  # |D_f| = N − 1 ≥ (1 − 1/d)·N  ⇔  d ≤ N
+        if all(rho_max[s] <= gamma for s in range(1, N) if s * d >= N - 1):
+            best = d
+    return best
+
+
+@pytest.mark.parametrize("group,m,gamma", [("z2", 2, Fraction(1, 4)), ("z2", 3, Fraction(1, 8)),
+                                           ("z2", 3, Fraction(1, 2)), ("z2", 3, Fraction(1, 3)),
+                                           ("s3", 2, Fraction(1)), ("s3", 3, Fraction(7, 4))])
+def test_sda_search_form(group, m, gamma):
+    """The search form (subsets avoiding the target, threshold (N−1)/d) against brute force; for parities it
+    equals the closed form sda_parity_search, which is one below the decision form exactly when
+    ⌈1/γ̄⌉ − 1 divides 2^m − 1 (the first three cases), and query_bound_parity = sda_parity_search + 1."""
+    c = correlation_matrix(group, m)
+    r = sda(c, gamma)
+    exact = brute_force_sda_search(c, gamma)
+    assert r.search_lower <= exact
+    if group == "z2":
+        g = sp.Rational(gamma.numerator, gamma.denominator)
+        closed = int(th.sda_parity_search.subs({sm: m, th.gamma_bar: g}))
+        assert r.search_lower == exact == closed
+        divides = (2**m - 1) % (math.ceil(1 / gamma) - 1) == 0
+        assert r.lower - exact == (1 if divides else 0)
+
+
+def test_sda_forms_and_query_bound_closed_forms():
+    """Numbers reported in the book (γ̄ = τ² = 1/16): decision form, search form, query bound, m = 1..12."""
+    g, t = sp.Rational(1, 16), sp.Rational(1, 4)
+    dec = [int(th.sda_parity.subs({sm: k, th.gamma_bar: g})) for k in range(1, 13)]
+    sea = [int(th.sda_parity_search.subs({sm: k, th.gamma_bar: g})) for k in range(1, 13)]
+    qb = [int(th.query_bound_parity.subs({sm: k, stau: t})) for k in range(1, 13)]
+    assert dec == [0, 0, 0, 1, 2, 4, 8, 17, 34, 68, 136, 273]
+    assert sea == [0, 0, 0, 0, 2, 4, 8, 16, 34, 68, 136, 272]
+    assert qb == [s + 1 for s in sea]
+
+
 def brute_force_sq_dim(c):
     N = c.N
     best = 1

@@ -43,8 +43,20 @@ recovers_kernel_relation = sp.Eq(sp.Limit(E_tau_model / E_tau, sp.Symbol("KL", p
 # R1: exact inner maximisation multiplies every found-edge probability by (1+c) until the cap.
 ppo_growth = eps * q * (1 + c) ** n_iter
 ppo_iterations = sp.ceiling(sp.log(eps_max / (eps * q)) / sp.log(1 + c))
-# Sign-gradient steps of size η: per-iteration ratio in [1+c, (1+c)e^{2η}].
+# Sign-gradient steps of size η: per-iteration ratio in [1+c, (1+c)e^{2η}] (every logit moves: found +η,
+# the rest −η), and in [1+c, (1+c)e^{η}] when only the found (sparse) logits move (inner "sign-sparse").
 sign_band = sp.Interval(1 + c, (1 + c) * sp.exp(2 * eta))
+sign_sparse_band = sp.Interval(1 + c, (1 + c) * sp.exp(eta))
+# Derivation (this project): the found logits of a row stay tied and gain h per inner step relative to the
+# rest (h = 2η for "sign", η for "sign-sparse"); at found mass s, after k steps ρ_k = e^{kh}/(1 − s + s e^{kh}).
+# ρ = 1+c at the shift δ with e^δ = (1+c)(1−s)/(1−(1+c)s); the loop stops at k* = ⌈δ/h⌉, so
+# ρ_{k*} ∈ [1+c, ρ(δ + h)) with ρ(δ + h) = (1+c)e^h/(1 + (1+c)s(e^h − 1)) < (1+c)e^h (sup as s → 0).
+h_shift = sp.Symbol("h", positive=True)
+s_found = sp.Symbol("s", positive=True)
+k_inner = sp.Symbol("k", integer=True, nonnegative=True)
+sign_ratio_after_k = sp.exp(k_inner * h_shift) / (1 - s_found + s_found * sp.exp(k_inner * h_shift))
+sign_clip_shift = sp.log((1 + c) * (1 - s_found) / (1 - (1 + c) * s_found))
+sign_ratio_sharp_upper = (1 + c) * sp.exp(h_shift) / (1 + (1 + c) * s_found * (sp.exp(h_shift) - 1))
 
 # R4: with false positives in Ê, every found edge of x (true or false) ends at the same share of ε_max:
 # p_final(x,y) = ε_max·p0(x,y)/s0(x), s0(x) = initial found mass (rows with s0 ≥ ε_max untouched).

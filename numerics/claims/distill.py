@@ -78,8 +78,9 @@ def _jump_hitting_se(J, escapes, k_in, k_out):
 def _d1_instances(quick):
     inst = [{"kind": "symbolic", "rows": 3},
             {"kind": "identity", "family": "uniform-escape", "K": 3, "M": 2, "eps": "1/100", "T": 20000, "walkers": 8},
+            # 400 walkers: pooled SE(Ĵ) ≈ 1.0% of J^ε, so (4 + 3.09)·SE < 10% (200 walkers: ≈ 1.4%, 10%)
             {"kind": "convergence", "family": "uniform-escape", "K": 3, "M": 2, "eps": "1/100", "T": 15000,
-             "walkers": 200},
+             "walkers": 400},
             {"kind": "convergence", "family": "uniform-escape", "K": 3, "M": 2, "eps": "1/100", "T": 60000,
              "walkers": 200}]
     if not quick:
@@ -88,8 +89,9 @@ def _d1_instances(quick):
                   "T": 20000, "walkers": 8},
                  {"kind": "convergence", "family": "uniform-escape", "K": 3, "M": 2, "eps": "1/100", "T": 240000,
                   "walkers": 200},
+                 # 800 walkers: the smallest J^ε entries (1/3, 0.38) have pooled SE ≈ 1.2% (200 walkers: 2.5%)
                  {"kind": "convergence", "family": "random", "seed": 3, "sizes": [2, 2, 3], "extra": 3,
-                  "eps": "1/100", "T": 20000, "walkers": 200},
+                  "eps": "1/100", "T": 20000, "walkers": 800},
                  {"kind": "convergence", "family": "random", "seed": 3, "sizes": [2, 2, 3], "extra": 3,
                   "eps": "1/100", "T": 80000, "walkers": 200}]
     return inst
@@ -120,7 +122,8 @@ def _d1_check(params, seed):
         return InstanceResult(params, Fraction(0), worst, worst, Fraction(0), "holds" if worst == 0 else "fails",
                               f"exact Fractions on the fitted kernel (escapes per cluster {fit.escapes}); "
                               "e^β ∈ {1, 2, 1000, 10^12, auto b=10}: max |Ĵ⁺ − Ĵ| over all entries")
-    # convergence: RMS of Ĵ − J over walkers vs the binomial prediction (conditional on escape counts)
+    # convergence: (a) RMS of Ĵ − J over walkers vs the binomial prediction (conditional on escape counts);
+    # (b) the pooled escape law Σ_w n_w(k,l)/Σ_w esc_w(k) vs its exact T → ∞ limit J^ε (the prediction itself)
     J = jump_chain(chain)
     p, mass = stationary_label_kernel(chain, eps)
     Jeps = [[Fraction(0) if l == k else p[k][l] / (1 - p[k][k]) for l in range(chain.K)] for k in range(chain.K)]
@@ -143,13 +146,37 @@ def _d1_check(params, seed):
     predicted = math.sqrt(float(np.mean(pred2)))
     err = abs(measured / predicted - 1)
     tol = 0.2
+    z_max, z_at = _pooled_escape_z(per, esc, Jeps, entries)
     floor = max(abs(float(Jeps[k][l] - J[k][l])) for k in range(chain.K) for l in range(chain.K))
     mean_esc = float(esc.mean())
-    return InstanceResult(params, predicted, measured, err, tol, "holds" if err <= tol else "fails",
-                          f"RMS(Ĵ − J) over {per.shape[0]} walkers × {len(entries)} entries; prediction "
-                          f"√(J^ε(1−J^ε)/n_k + (J^ε − J)²), mean escapes per cluster per walker {mean_esc:.1f} "
-                          f"(error ∝ T^(-1/2)); as T → ∞ it tends to the exact ε-bias max|J^ε − J| = {floor:.3g}, "
-                          "which is O(ε)")
+    ok = err <= tol and z_max <= Z
+    return InstanceResult(params, {"rms": predicted, "rms_ratio_tol": tol, "pooled_z_tol": Z},
+                          {"rms": measured, "rms_ratio_dev": err, "pooled_z": z_max},
+                          max(err / tol, z_max / Z), 1, "holds" if ok else "fails",
+                          f"(a) RMS(Ĵ − J) over {per.shape[0]} walkers × {len(entries)} entries: {measured:.5g} vs "
+                          f"prediction √(J^ε(1−J^ε)/n_k + (J^ε − J)²) = {predicted:.5g} (|ratio − 1| = {err:.3g} ≤ "
+                          f"{tol}); mean escapes per cluster per walker {mean_esc:.1f} (error ∝ T^(-1/2)); as T → ∞ "
+                          f"it tends to the exact ε-bias max|J^ε − J| = {floor:.3g}, which is O(ε). (b) pooled Ĵ vs "
+                          f"exact J^ε: max |z| = {z_max:.3g} at {z_at} (≤ {Z:g}; walker-level SE). error = "
+                          "max(|ratio − 1|/0.2, |z|/4), tolerance 1")
+
+
+def _pooled_escape_z(per, esc, Jeps, entries):
+    """max over entries of |Ĵ_pool(k,l) − J^ε(k,l)| / SE, Ĵ_pool = Σ_w n_w(k,l) / Σ_w esc_w(k) (ratio estimator
+    over W independent walkers); SE² = W/(W−1)·Σ_w (n_w(k,l) − Ĵ_pool·esc_w(k))² / (Σ_w esc_w(k))² (the
+    walker-level, i.e. cluster-robust, delta-method variance: it assumes only that walkers are independent, not
+    that successive escapes of one walker are). Returns (max |z|, (k, l) where attained)."""
+    W = per.shape[0]
+    best, at = 0.0, None
+    for k, l in entries:
+        n = per[:, k, l].astype(float)
+        e = esc[:, k].astype(float)
+        jhat = n.sum() / e.sum()
+        se = math.sqrt(float(np.sum((n - jhat * e) ** 2)) * W / (W - 1)) / e.sum()
+        z = abs(jhat - float(Jeps[k][l])) / se if se > 0 else (0.0 if jhat == float(Jeps[k][l]) else math.inf)
+        if z >= best:
+            best, at = float(z), (k, l)
+    return best, at
 
 
 register(Claim(
@@ -158,9 +185,13 @@ register(Claim(
     statement=th.escape_preserved,
     instances=_d1_instances,
     check=_d1_check,
-    tolerance="identity: exact (sympy and Fractions, tolerance 0). convergence: |RMS/prediction − 1| ≤ 0.2 — the "
-              "mean square over ≥ 200 walkers has relative sampling error ≈ √(2/200) = 10%, so the RMS ≈ 5%; "
-              "4σ (99.994%) = 20%.",
+    tolerance="identity: exact (sympy and Fractions, tolerance 0). convergence: (a) |RMS/prediction − 1| ≤ 0.2 — "
+              "the mean square over ≥ 200 walkers has relative sampling error ≈ √(2/200) = 10%, so the RMS ≈ 5%; "
+              "4σ (99.994%) = 20% (this rate check alone resolves only ≈ 15% errors in J^ε); (b) the pooled escape "
+              "law Ĵ within 4 walker-level standard errors (99.994%) of its exact T → ∞ limit J^ε for every entry: "
+              "(4 + 3.09)·SE ≤ 10% of J^ε on every convergence instance (≥ 99.9% power against a 10% error in "
+              "J^ε; measured max SE/J^ε: 1.1% at T = 15000 × 400 walkers, 0.8% at 60000 × 200, 1.2% for the random "
+              "chain at 20000 × 800 and 80000 × 200).",
     description="Rescaling Z⁺ = Z + β(11ᵀ − I) leaves the escape law q̂(k,l)/(1 − q̂(k,k)) unchanged for every β "
                 "(exact); the estimated escape law converges to the jump chain J at rate T^(-1/2) up to an O(ε) bias.",
     module=__name__, tags=("distill", "monte-carlo")))

@@ -1,7 +1,9 @@
 """Claims of spec 05 (paper Sec. 5, App. E): the logical task, local vs global information.
 
 L1 lower.sq-dimension, L2 lower.sda-average, L3 lower.local-indistinguishable, L4 lower.global-easy,
-L5 lower.learner-demo. Definitions, sources and constants: theory/lower_bounds.py. Every correlation is
+L5 lower.learner-demo. Definitions, sources (Blum et al. STOC 1994; Feldman, Grigorescu, Reyzin, Vempala,
+Xiao, J. ACM 2017), which of their statements were verified, and the constants (all proved there for
+STAT(τ), γ̄ = τ²): theory/lower_bounds.py. Every correlation is
 computed by enumeration (numerics.sq); every comparison is exact (integers / Fractions), tolerance 0.
 """
 from __future__ import annotations
@@ -114,7 +116,8 @@ def _l2_check(params, seed):
 register(Claim(
     id="lower.sda-average", paper=PAPER, statement=th.L2_statement,
     instances=_l2_instances, check=_l2_check, tolerance=EXACT,
-    description="SDA (Feldman et al. 2017) computed exactly: parity = ⌈2^m/(⌈1/γ̄⌉−1)⌉−1 (exponential in m and "
+    description="SDA (Feldman, Grigorescu, Reyzin, Vempala, Xiao 2017; decision-problem form, ρ with the diagonal) "
+                "computed exactly: parity = ⌈2^m/(⌈1/γ̄⌉−1)⌉−1 (exponential in m and "
                 "in K = m+1); S_3 labels (answers compared for equality): certified lower bound ≥ the row-sum bound "
                 "and R(m) ≤ 7(3/2)^(m−1), so SDA ≥ Ω(γ̄ (4/3)^m)."))
 

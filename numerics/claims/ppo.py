@@ -11,7 +11,7 @@ from ..hitting import hitting_time
 from ..linalg import gth_stationary
 from ..meta import meta_hitting_times
 from ..numbers import parse_number
-from ..ppo import ppo_clip
+from ..ppo import SIGN_SHIFT, ppo_clip, sign_iteration_ratio
 from ..families import family_chain as _family_chain
 from ..registry import Claim, InstanceResult, register
 
@@ -45,7 +45,10 @@ def _r1_instances(quick):
             {"inner": "exact", "family": "uniform-escape", "K": 3, "M": 3, "eps": "1/1000", "eps_max": "1/10",
              "clip": "1/5"},
             {"inner": "sign", "family": "ring", "K": 3, "M": 3, "eps": "1/1000", "eps_max": "1/5", "clip": "1/4",
-             "eta": 0.05}]
+             "eta": 0.05},
+            # only the found (sparse) logits move: band [1+c, (1+c)e^{η}]
+            {"inner": "sign-sparse", "family": "ring", "K": 3, "M": 3, "eps": "1/1000", "eps_max": "1/5",
+             "clip": "1/4", "eta": 0.05}]
     if not quick:
         inst += [{"inner": "exact", "family": "random", "seed": 3, "sizes": [2, 3, 2], "eps": "1/10000",
                   "eps_max": "1/20", "clip": "1/10"},
@@ -54,7 +57,14 @@ def _r1_instances(quick):
                  {"inner": "sign", "family": "uniform-escape", "K": 3, "M": 4, "eps": "1/10000", "eps_max": "1/10",
                   "clip": "1/5", "eta": 0.01},
                  {"inner": "sign", "family": "random", "seed": 3, "sizes": [2, 3, 2], "eps": "1/10000",
-                  "eps_max": "1/20", "clip": "1/10", "eta": 0.2}]
+                  "eps_max": "1/20", "clip": "1/10", "eta": 0.2},
+                 {"inner": "sign-sparse", "family": "uniform-escape", "K": 3, "M": 4, "eps": "1/10000",
+                  "eps_max": "1/10", "clip": "1/5", "eta": 0.01},
+                 {"inner": "sign-sparse", "family": "random", "seed": 3, "sizes": [2, 3, 2], "eps": "1/10000",
+                  "eps_max": "1/20", "clip": "1/10", "eta": 0.2},
+                 # tiny s and η ≈ log(1+c): the ratio gets close to the band's upper end (1+c)e^{η}
+                 {"inner": "sign-sparse", "family": "ring", "K": 3, "M": 3, "eps": "1e-8", "eps_max": "1/100",
+                  "clip": "1/2", "eta": 0.4}]
     return inst
 
 
@@ -82,16 +92,31 @@ def _r1_check(params, seed):
                 f"for n < n*, = ε_max q(x,y)/q(x) at n*" if not bad else f"first mismatch {bad[0]}")
         return InstanceResult(params, max(pred_n.values()), r.iterations, abs(r.iterations - max(pred_n.values())),
                               0, "holds" if ok else "fails", note)
-    # sign-gradient band: per non-final iteration, s_{n+1}/s_n ∈ [1+c, (1+c)e^{2η}]; all found edges of a row move together
+    # sign-gradient band: per non-final iteration s_{n+1}/s_n ∈ [1+c, (1+c)e^{h}] (spec), h = 2η ("sign": every
+    # logit moves) or η ("sign-sparse": only the found logits move); all found edges of a row move together.
+    # Also the derived closed form ρ_{k*} = e^{k*h}/(1 − s + s e^{k*h}) (numerics.ppo.sign_iteration_ratio).
     eta = float(params["eta"])
-    band = th.sign_band.subs({th.c: th.sp.Rational(str(c)), th.eta: th.sp.Float(eta, 30)})  # [1+c, (1+c)e^{2η}]
+    inner = params["inner"]
+    h_step = SIGN_SHIFT[inner] * eta
+    spec_band = th.sign_band if inner == "sign" else th.sign_sparse_band   # [1+c, (1+c)e^{2η}] / [1+c, (1+c)e^{η}]
+    band = spec_band.subs({th.c: th.sp.Rational(str(c)), th.eta: th.sp.Float(eta, 30)})
     lo, hi = float(band.start), float(band.end)
-    ratios, spread = [], 0.0
+    ratios, spread, closed_err, sharp = [], 0.0, 0.0, 0.0
     prev = {x: float(eps * qx[x]) for x in qx}
     for k, (mass, probs) in enumerate(zip(h.found_mass, h.edge_probs)):
         for x in qx:
             if abs(mass[x] - prev[x]) > 0 and mass[x] < float(eps_max) * (1 - 1e-12):
-                ratios.append(mass[x] / prev[x])
+                q_meas = mass[x] / prev[x]
+                ratios.append(q_meas)
+                q_pred, k_star, frac = sign_iteration_ratio(prev[x], float(c), h_step)
+                e = abs(q_meas / q_pred - 1)
+                if min(frac, 1 - frac) < 1e-9:  # tie on the clip boundary: the float loop may stop one step off
+                    for k_alt in (k_star - 1, k_star + 1):
+                        ek = math.exp(k_alt * h_step)
+                        e = min(e, abs(q_meas * (1 - prev[x] + prev[x] * ek) / ek - 1))
+                closed_err = max(closed_err, e)
+                sharp_hi = float(1 + c) * math.exp(h_step) / (1 + float(1 + c) * prev[x] * math.expm1(h_step))
+                sharp = max(sharp, q_meas / sharp_hi)
             prev[x] = mass[x]
         per_edge = {}
         for (x, y), p in zip(h.edges, probs):
@@ -99,10 +124,13 @@ def _r1_check(params, seed):
         spread = max(spread, max((max(v) / min(v) - 1) for v in per_edge.values()))
     final = max(abs(m - float(eps_max)) / float(eps_max) for m in h.found_mass[-1].values())
     # 4e-16 relative per step on ratios of float probabilities; 1e-12 covers the accumulated rounding
-    ok = (all(lo * (1 - 1e-12) <= q <= hi * (1 + 1e-12) for q in ratios) and final <= 1e-12 and spread <= 1e-12)
+    in_band = all(lo * (1 - 1e-12) <= q <= hi * (1 + 1e-12) for q in ratios)
+    ok = (in_band and final <= 1e-12 and spread <= 1e-12 and closed_err <= 1e-12)
     n_lo = {x: math.ceil(math.log(float(eps_max / (eps * qx[x]))) / math.log(hi)) for x in qx}
     ok = ok and all(n_lo[x] <= r.iterations_per_source[x] <= pred_n[x] for x in qx)
-    note = (f"per-iteration ratios in [{min(ratios):.6f}, {max(ratios):.6f}] vs band [{lo:.6f}, {hi:.6f}]; "
+    note = (f"per-iteration ratios in [{min(ratios):.6f}, {max(ratios):.6f}] vs band [{lo:.6f}, {hi:.6f}] "
+            f"(h = {'2η' if inner == 'sign' else 'η'} per inner step); max |ratio/closed form − 1| = {closed_err:.2g}; "
+            f"max ratio/((1+c)e^h/(1+(1+c)s(e^h−1))) = {sharp:.12f} (< 1 by the derivation); "
             f"iterations {r.iterations_per_source} within [{n_lo}, n* = {pred_n}]; final |s − ε_max|/ε_max = "
             f"{final:.2g}; found-edge ratio spread {spread:.2g}")
     return InstanceResult(params, [lo, hi], [min(ratios), max(ratios)], 0 if ok else 1, 0,
@@ -113,7 +141,9 @@ register(Claim(
     id="ppo.geometric-growth", paper=PAPER, statement=th.sp.Eq(th.sp.Symbol("n_star"), th.ppo_iterations),
     instances=_r1_instances, check=_r1_check,
     tolerance=("exact inner loop: exact rational equality of every p_n(x,y) and of the iteration counts; sign "
-               "inner loop: ratios inside [1+c, (1+c)e^{2η}] up to 1e-12 relative float rounding"),
+               "inner loops: ratios inside [1+c, (1+c)e^{2η}] (sign) or [1+c, (1+c)e^{η}] (sign-sparse: only the "
+               "found logits move) and equal to the closed form e^{k*h}/(1 − s + s e^{k*h}), both up to 1e-12 "
+               "relative float rounding"),
     description="exact PPO multiplies each found-edge probability by (1+c) per iteration; n* iterations to ε_max",
 ))
 

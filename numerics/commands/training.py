@@ -71,7 +71,9 @@ def add_parser(sub):
     p.add_argument("--eps-max", required=True, type=lambda s: exact_number(s, "eps-max"),
                    help="cap on the found mass per source, in (0, 1)")
     p.add_argument("--clip", required=True, type=lambda s: exact_number(s, "clip"), help="clip parameter c > 0")
-    p.add_argument("--inner", choices=["exact", "gd", "sign"], default="exact", help="inner loop (default exact)")
+    p.add_argument("--inner", choices=["exact", "gd", "sign", "sign-sparse"], default="exact",
+                   help="inner loop: exact maximisation, plain gradient ascent, sign-gradient ascent on all logits "
+                        "or on the found (sparse) logits only (default exact)")
     p.add_argument("--eta", type=_positive_float("eta"), help="inner step size (gd, sign)")
     p.add_argument("--edges", type=_edges, metavar="'x,y;…'",
                    help="found edges Ê (default: the chain's true sparse edges, an oracle search)")
