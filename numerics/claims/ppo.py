@@ -68,12 +68,18 @@ def _r1_instances(quick):
     return inst
 
 
-def _r1_check(params, seed):
+def _ppo_on_true_edges(params):
+    """PPO-Clip on the instance's chain with Ê = E_s (oracle search): (chain, ε, ε_max, c, E_s, result)."""
     chain = instance_chain(params)
     eps = chain.check_eps(params["eps"])
     eps_max, c = parse_number(params["eps_max"]), parse_number(params["clip"])
     sparse = chain.sparse_edges()
     r = ppo_clip(chain, eps, list(sparse), eps_max, c, inner=params["inner"], eta=params.get("eta"))
+    return chain, eps, eps_max, c, sparse, r
+
+
+def _r1_check(params, seed):
+    chain, eps, eps_max, c, sparse, r = _ppo_on_true_edges(params)
     qx = {}
     for (x, y), w in sparse.items():
         qx[x] = qx.get(x, 0) + w
@@ -168,11 +174,7 @@ def _r2_instances(quick):
 
 
 def _r2_check(params, seed):
-    chain = instance_chain(params)
-    eps = chain.check_eps(params["eps"])
-    eps_max, c = parse_number(params["eps_max"]), parse_number(params["clip"])
-    sparse = chain.sparse_edges()
-    r = ppo_clip(chain, eps, list(sparse), eps_max, c, inner=params["inner"], eta=params.get("eta"))
+    chain, eps, eps_max, c, sparse, r = _ppo_on_true_edges(params)
     K0 = chain.kernel_exact(eps)
     mu = gth_stationary([[row.get(j, Fraction(0)) for j in range(chain.n)] for row in K0])
     found = r.found
