@@ -3,7 +3,7 @@
   python3 benchmarks/bench_hitting.py [--quick]
 
 1. dense: n = 2000 metastable chain (10 clusters of 200, random dense float blocks), ε from 1e-2 to 1e-300:
-   float state reduction (numerics.hitting, method 'float', dense blocked path) vs plain numpy.linalg.solve on
+   float state reduction (metacot.numerics.solvers.hitting, method 'float', dense blocked path) vs plain numpy.linalg.solve on
    (I − P) h = 1. No exact reference exists for random float blocks of this size; accuracy is shown as the
    difference between two independent subtraction-free algorithms (dense blocked vs sparse clustered), and
    numpy's deviation from them. (Exact/mp comparisons of the float path are in tests/test_hitting.py.)
@@ -29,10 +29,10 @@ import scipy.sparse.linalg as spla
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from numerics.chain import Chain  # noqa: E402
-from numerics.families import ring  # noqa: E402
-from numerics.hitting import expected_hitting_times  # noqa: E402
-from numerics.simulate import KernelSampler  # noqa: E402
+from metacot.numerics.chain import Chain  # noqa: E402
+from metacot.numerics.families import ring  # noqa: E402
+from metacot.numerics.solvers.hitting import expected_hitting_times  # noqa: E402
+from metacot.numerics.solvers.monte_carlo import KernelSampler  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(__file__), "results")
 
@@ -65,7 +65,7 @@ def dense_chain(n=2000, K=10, seed=0):
 
 
 def float_ring(K, M, q=1):
-    """ring(K, M, q) built directly in float64 (numerics.families.ring with exact=False)."""
+    """ring(K, M, q) built directly in float64 (metacot.numerics.families.ring with exact=False)."""
     return ring(K, M, q, exact=False)
 
 
@@ -74,7 +74,7 @@ def ring_exact(K, M, eps):
 
     Stage structure: from the entry of C_k (or state 0 in C_0) to the entry of C_{k+1} the walk sees only C_k
     and one sparse edge, so E_0[τ] = T_first + (K−2)·T_stage with T_* exact hitting times on ring(2, M)."""
-    from numerics.hitting import hitting_time
+    from metacot.numerics.solvers.hitting import hitting_time
 
     c = ring(2, M)
     tgt = c.target                       # entry of C_1
@@ -155,8 +155,8 @@ def main(quick=False):
     print("dense n=2000 ...", flush=True)
     chain, dense_rows = bench_dense(dense_eps, repeat)
     # accuracy of the dense path against the sparse path (independent algorithms: dense blocked vs clustered)
-    import numerics.hitting as H
-    import numerics.linalg as L
+    import metacot.numerics.solvers.hitting as H
+    import metacot.numerics.solvers.reduction as L
 
     for r in dense_rows:
         old = H.DENSE_FLOAT_MAX_N, L.SPARSE_DENSE_MAX

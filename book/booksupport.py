@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (inline backend inside the kernel
 import sympy as sp  # noqa: E402
 from IPython.display import HTML, Math, display  # noqa: E402
 
-from numerics.numbers import format_number  # noqa: E402
+from metacot.numerics.numbers import format_number  # noqa: E402
 
 _T0 = time.perf_counter()
 
@@ -46,7 +46,7 @@ def show_math(expr, lhs: str | None = None, rel: str = "=") -> None:
 
 def show_claim_statement(claim_id: str) -> None:
     """Render a registered claim's sympy statement, its paper reference and tolerance justification."""
-    from numerics.registry import load_builtin_claims
+    from metacot.numerics.verify.registry import load_builtin_claims
 
     claim = load_builtin_claims()[claim_id]
     st = claim.statement
@@ -117,8 +117,8 @@ def plain_log_ticks(ax, values, axis: str = "x") -> None:
 def claim_verdicts(pattern: str) -> None:
     """Run the claims matching `pattern` on their quick instances (seed 0, as `metacot verify --quick`) and
     show one row per claim: verdict, instances held, and the note of the first instance that does not hold."""
-    from numerics.registry import load_builtin_claims, select
-    from numerics.runner import run_claims
+    from metacot.numerics.verify.registry import load_builtin_claims, select
+    from metacot.numerics.verify.runner import run_claims
 
     load_builtin_claims()
     reports = run_claims(select([pattern]), quick=True, seed=0)

@@ -23,11 +23,11 @@ example.eps-meta-upper-bound (FALSE):
 """
 import sympy as sp
 
-from numerics.conjectures import chains_with_eps, conjecture, eps_decades, exact_rationals, grid, random_chains
-from numerics.families import ring
-from numerics.hitting import hitting_time, laurent_coefficients
-from numerics.meta import meta_hitting_times
-from theory.symbols import E_tau, K, M, eps, h_meta
+from metacot.numerics.verify.conjectures import chains_with_eps, conjecture, eps_decades, exact_rationals, grid, random_chains
+from metacot.numerics.families import ring
+from metacot.numerics.solvers.hitting import hitting_time, laurent_coefficients
+from metacot.numerics.solvers.meta_chain import meta_hitting_times
+from metacot.theory.symbols import E_tau, K, M, eps, h_meta
 
 from hypothesis import strategies as st
 

@@ -1,14 +1,4 @@
-"""metacot numerics: chains, solvers, simulators, the paper's algorithms, the claim registry, the CLI."""
-from .chain import Chain, row_rescaled_chain
-from .errors import ChainError, EpsilonError, MetacotError, UnreachableTargetError
-from .families import random_chain, ring, uniform_escape
-from .hitting import expected_hitting_times, hitting_laurent, hitting_time, laurent_coefficients
-from .meta import (cluster_stationary_laws, escape_rates, jump_chain, meta_generator, meta_hitting_times,
-                   meta_rates)
-
-__all__ = [
-    "Chain", "row_rescaled_chain", "ChainError", "EpsilonError", "MetacotError", "UnreachableTargetError",
-    "random_chain", "ring", "uniform_escape", "expected_hitting_times", "hitting_laurent", "hitting_time",
-    "laurent_coefficients", "cluster_stationary_laws", "escape_rates", "jump_chain", "meta_generator",
-    "meta_hitting_times", "meta_rates",
-]
+"""metacot.numerics: the model at the root (chain, io, families, numbers, errors) and, in dependency order,
+``solvers`` (state reduction, hitting times, meta-chain, Monte Carlo), ``algorithms`` (the paper's
+Algorithms 1–4), ``lower_bounds`` (Section 5), ``verify`` (claims, runner, conjectures) and ``cli``.
+The public names are re-exported by :mod:`metacot`."""

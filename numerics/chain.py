@@ -14,8 +14,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from .errors import ChainError, EpsilonError
-from .numbers import format_number, parse_number
+from metacot.numerics.errors import ChainError, EpsilonError
+from metacot.numerics.numbers import format_number, parse_number
 
 FLOAT_ROW_TOL = 1e-12  # tolerance on float row sums (spec 06: validate, then renormalise)
 

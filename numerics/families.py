@@ -4,9 +4,9 @@ from __future__ import annotations
 import random as _random
 from fractions import Fraction
 
-from .chain import Chain, row_rescaled_chain
-from .errors import MetacotError
-from .numbers import parse_number
+from metacot.numerics.chain import Chain, row_rescaled_chain
+from metacot.numerics.errors import MetacotError
+from metacot.numerics.numbers import parse_number
 
 
 def _check_family_args(K, M, q):

@@ -12,9 +12,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from .chain import Chain
-from .errors import ChainError
-from .numbers import format_number
+from metacot.numerics.chain import Chain
+from metacot.numerics.errors import ChainError
+from metacot.numerics.numbers import format_number
 
 
 def chain_to_json(chain: Chain) -> dict:

@@ -8,7 +8,7 @@ from numbers import Rational
 
 import mpmath
 
-from .errors import MetacotError
+from metacot.numerics.errors import MetacotError
 
 _RATIONAL = re.compile(r"^\s*[+-]?\d+\s*/\s*[+-]?\d+\s*$")
 _DECIMAL = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")

@@ -1,9 +1,10 @@
-"""Shared hypothesis strategies: random metastable chains (exact) and ε over many decades."""
+"""Shared test inputs: hypothesis strategies (random metastable chains, ε over many decades) and small fixed chains."""
 from fractions import Fraction
 
 from hypothesis import strategies as st
 
-from numerics.families import random_chain
+from metacot.numerics.chain import row_rescaled_chain
+from metacot.numerics.families import random_chain
 
 
 @st.composite
@@ -25,3 +26,8 @@ def chains(draw, min_k=2, max_k=4, max_size=4, doubly_stochastic=None):
 def eps_decades(lo=1, hi=40):
     """ε = m·10^(−d) exactly (Fraction), d from lo to hi decades, m in 1..9."""
     return st.builds(lambda m, d: Fraction(m, 10**d), st.integers(1, 9), st.integers(lo, hi))
+
+
+def two_cluster_chain():
+    """C0 = {0,1} with block [[1/2,1/2],[1/4,3/4]] (π = (1/3, 2/3)), C1 = {2}; edges 1→2 (q=1/2), 2→0 (q=1)."""
+    return row_rescaled_chain([[["1/2", "1/2"], ["1/4", "3/4"]], [[1]]], {(1, 2): "1/2", (2, 0): 1})

@@ -20,7 +20,7 @@ restatements by others; "recalled" = the author's/auditor's memory of the source
 project does not depend on any of the unverified constants: every bound it computes is proved here, by an
 elementary argument, for the exact setting it checks (STAT(τ), exact identification).
 
-Definitions used (exactly as computed by `numerics/sq.py`)
+Definitions used (exactly as computed by `numerics/lower_bounds/sq.py`)
 -----------------------------------------------------------
 * Correlation. Reference distribution D0 = (x uniform, y uniform on G, independent); planted
   distribution of S: D_S = law of (x, f_S(x)). FGRVX17's pairwise correlation relative to D0 is
@@ -37,7 +37,7 @@ Definitions used (exactly as computed by `numerics/sq.py`)
   notes) instead asks |Pr_D[f = g] − 1/2| < 1/d, i.e. |χ| < 2/d, strict: the normalisation differs by a
   factor 2 and strict vs non-strict. Effect on the numbers: none for parities — every off-diagonal χ is
   exactly 0 (computed), so SQ-DIM = 2^m under every variant (`sq_dim_parity`). BFJKMR94 define SQ-DIM
-  for Boolean concepts only; the S_3 bracket reported by `numerics.sq.sq_dimension` is this project's
+  for Boolean concepts only; the S_3 bracket reported by `metacot.numerics.lower_bounds.sq.sq_dimension` is this project's
   extension with the χ above and is not comparable with any number in the sources.
 * Average correlation ρ(A) = |A|^{-2} Σ_{S,T∈A} |χ(S, T)| — the sum runs over all ordered pairs,
   DIAGONAL INCLUDED (S = T contributes |G| − 1). This is FGRVX17's ρ(D', D) (recalled; secondary
@@ -92,7 +92,7 @@ as the SDA route with γ̄ = τ². `query_bound_parity` = ⌈(2^m − 1)/(⌈1/�
 (BFJKMR94's own statement is asymptotic — recalled: with SQ-DIM = d, weak learning with tolerance about
 d^{-1/3} needs on the order of d^{1/3} queries; its constants are not used here, only the method.)
 
-S_3 (non-abelian): no closed form for χ; `numerics.sq.sda` brackets SDA exactly-certified between a
+S_3 (non-abelian): no closed form for χ; `metacot.numerics.lower_bounds.sq.sda` brackets SDA exactly-certified between a
 lower bound (from row-wise top-s sums, which also certifies e_max) and an upper bound (an explicit set
 with ρ > γ̄). The proven row-sum bound ρ(A) ≤ R/|A|, R = max_S Σ_T |χ(S, T)|, gives
     SDA(γ̄) ≥ ⌈N/(⌈R/γ̄⌉ − 1)⌉ − 1         (`sda_rowsum_bound`),

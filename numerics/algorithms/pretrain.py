@@ -1,0 +1,559 @@
+"""Softmax next-state model and two-stage pretraining (paper Alg. 1; spec 03, claims pretrain.*).
+
+Model: one logit per ordered pair, W ∈ R^{n×n}, p̂_W(y|x) = exp W[x,y] / Σ_z exp W[x,z] over the
+unmasked pairs of row x (masked pairs have p̂ = 0).
+Population cross-entropy L(W) = −Σ_x μ(x) Σ_y p(x,y) log p̂_W(y|x) with p = p^ε the true kernel and
+μ the data law (default: the stationary law of p^ε); ∂L/∂W[x,y] = μ(x)(p̂_W(y|x) − p(x,y)), so rows
+decouple.
+Algorithm 1 (this project's formalisation): T1 GD steps of size η on all n² logits from W = 0;
+prune the pairs with p̂ < θ; T2 more GD steps on the pruned support. `sgd_pretrain` is the stochastic
+version: minibatch SGD on transitions of B parallel CoT trajectories (seeded).
+
+The trained model at the training ε is a float kernel. `model_chain` turns it into a `Chain` the
+hitting solvers accept, in one of two forms (documented choice):
+  kind="affine" (default): with the truth's clusters C_k, p̂ = (1 − s(x))·P0' + X where X is the
+      cross-cluster part of p̂, s(x) its mass and P0' the within-cluster part renormalised; the chain
+      is P0' + e·P1' with P1' = (X − s·P0')/ε, so its kernel at e = ε is p̂ (to rounding) and the
+      meta-chain tools apply (spurious cross-cluster pairs of an unpruned model become extra
+      "sparse" edges);
+  kind="kernel": P0 = p̂, P1 = 0 (no clusters); the kernel is p̂ at every e (evaluate at e = 0).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+import scipy.sparse as sp
+
+from metacot.numerics.chain import Chain
+from metacot.numerics.errors import ChainError, MetacotError
+from metacot.numerics.solvers.reduction import gth_stationary
+
+
+# ----------------------------------------------------------------------------- the softmax model
+def _check_mask(mask, n):
+    if mask is None:
+        return None
+    mask = np.asarray(mask, dtype=bool)
+    if mask.shape != (n, n):
+        raise MetacotError(f"mask has shape {mask.shape}, expected ({n}, {n})")
+    if not mask.any(axis=1).all():
+        x = int(np.flatnonzero(~mask.any(axis=1))[0])
+        raise MetacotError(f"mask removes every logit of row {x}: p̂(·|{x}) is undefined")
+    return mask
+
+
+def log_softmax_rows(W: np.ndarray, mask=None) -> np.ndarray:
+    """log p̂_W(y|x) (−inf on masked pairs), computed stably (row max subtracted)."""
+    W = np.asarray(W, dtype=float)
+    Z = np.where(mask, W, -np.inf) if mask is not None else W
+    m = Z.max(axis=1, keepdims=True)
+    lse = m + np.log(np.exp(Z - m).sum(axis=1, keepdims=True))
+    return Z - lse
+
+
+def softmax_rows(W: np.ndarray, mask=None) -> np.ndarray:
+    """p̂_W(y|x) = exp W[x,y] / Σ_z exp W[x,z] over unmasked z (0 on masked pairs)."""
+    return np.exp(log_softmax_rows(W, mask))
+
+
+def population_loss(W, P, mu, mask=None) -> float:
+    """L(W) = −Σ_x μ(x) Σ_y P(x,y) log p̂_W(y|x); +inf if a pair with P > 0 is masked."""
+    logp = log_softmax_rows(W, mask)
+    pos = P > 0
+    if np.any(np.isinf(logp[pos])):
+        return math.inf
+    return float(-np.sum(mu[:, None] * np.where(pos, P * np.where(pos, logp, 0.0), 0.0)))
+
+
+def population_gradient(W, P, mu, mask=None) -> np.ndarray:
+    """∂L/∂W[x,y] = μ(x)·(p̂_W(y|x) − P(x,y)) on unmasked pairs, 0 on masked ones (rows decouple)."""
+    g = mu[:, None] * (softmax_rows(W, mask) - P)
+    if mask is not None:
+        g = np.where(mask, g, 0.0)
+    return g
+
+
+def kl_rows(P, W, mask=None) -> np.ndarray:
+    """KL(P(x,·) ‖ p̂_W(·|x)) per row, as Σ_y P·(e^δ − 1 − δ) with δ = log p̂ − log P (each term ≥ 0,
+    no cancellation; the Σ p̂ over pairs with P = 0 is added as the spurious mass). +inf if masked."""
+    logp = log_softmax_rows(W, mask)
+    pos = P > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        delta = np.where(pos, logp - np.log(np.where(pos, P, 1.0)), 0.0)
+        terms = np.where(pos, P * (np.expm1(delta) - delta), 0.0)
+    out = terms.sum(axis=1)
+    # Σ_y p̂ = 1 = Σ_y P: KL = Σ_{P>0} P(e^δ − 1 − δ) + Σ_{P=0} p̂, the second sum being the spurious mass
+    out = out + np.where(pos, 0.0, np.exp(logp)).sum(axis=1)
+    bad = np.any(pos & np.isinf(logp), axis=1)
+    out[bad] = math.inf
+    return out
+
+
+def true_kernel(chain: Chain, eps) -> np.ndarray:
+    """p^ε as a dense float array (the training target)."""
+    return chain.kernel(eps).toarray()
+
+
+def stationary_law(P: np.ndarray) -> np.ndarray:
+    """μ = stationary law of the (irreducible) kernel P by GTH (float, subtraction-free)."""
+    return np.asarray(gth_stationary(np.asarray(P, dtype=float)), dtype=float)
+
+
+# ----------------------------------------------------------------------------- history
+@dataclass
+class TrainingHistory:
+    """Per recorded step: stage, loss L(W), μ-weighted KL(p ‖ p̂), max spurious p̂ (pairs with p = 0),
+    min p̂ over true pairs, max-row TV(p̂, p), and p̂ at the true sparse edges (order `sparse_edges`)."""
+
+    sparse_edges: list
+    step: list = field(default_factory=list)
+    stage: list = field(default_factory=list)
+    loss: list = field(default_factory=list)
+    kl: list = field(default_factory=list)
+    max_spurious: list = field(default_factory=list)
+    min_true: list = field(default_factory=list)
+    tv: list = field(default_factory=list)
+    sparse_probs: list = field(default_factory=list)
+
+    def record(self, step, stage, W, P, mu, mask):
+        p = softmax_rows(W, mask)
+        pos = P > 0
+        self.step.append(int(step))
+        self.stage.append(int(stage))
+        self.loss.append(population_loss(W, P, mu, mask))
+        self.kl.append(float(np.sum(mu * kl_rows(P, W, mask))))
+        spur = p[~pos]
+        self.max_spurious.append(float(spur.max()) if spur.size else 0.0)
+        self.min_true.append(float(p[pos].min()))
+        self.tv.append(float(0.5 * np.abs(p - P).sum(axis=1).max()))
+        self.sparse_probs.append([float(p[x, y]) for x, y in self.sparse_edges])
+
+    def to_json(self) -> dict:
+        return {"sparse_edges": [list(e) for e in self.sparse_edges], "step": self.step, "stage": self.stage,
+                "loss": self.loss, "kl": self.kl, "max_spurious": self.max_spurious, "min_true": self.min_true,
+                "tv": self.tv, "sparse_probs": self.sparse_probs}
+
+
+# ----------------------------------------------------------------------------- gradient descent
+def _check_eta(eta):
+    eta = float(eta)
+    if not math.isfinite(eta) or eta <= 0:
+        raise MetacotError(f"step size eta must be positive, got {eta!r}")
+    return eta
+
+
+def _check_steps(T, what):
+    if isinstance(T, bool) or not isinstance(T, (int, np.integer)) or T < 0:
+        raise MetacotError(f"{what} must be a non-negative integer, got {T!r}")
+    return int(T)
+
+
+def gradient_descent(W, P, mu, eta, steps, mask=None, *, history=None, stage=1, step0=0, record_every=0):
+    """`steps` GD steps W ← W − η·μ(x)(p̂ − P) (masked pairs frozen); returns the new W.
+
+    Records into `history` every `record_every` steps (0: never) and after the last step.
+    """
+    W = np.array(W, dtype=float)
+    eta = _check_eta(eta)
+    steps = _check_steps(steps, "steps")
+    emu = eta * np.asarray(mu, dtype=float)[:, None]
+    for t in range(1, steps + 1):
+        p = softmax_rows(W, mask)
+        W -= emu * (p - P) if mask is None else np.where(mask, emu * (p - P), 0.0)
+        if history is not None and ((record_every and t % record_every == 0) or t == steps):
+            history.record(step0 + t, stage, W, P, mu, mask)
+    return W
+
+
+@dataclass
+class PretrainResult:
+    """Trained logits W and mask, the truth (P, μ), the history, and the pruning outcome."""
+
+    W: np.ndarray
+    mask: np.ndarray
+    P: np.ndarray
+    mu: np.ndarray
+    eps: object
+    eta: float
+    theta: float
+    steps: tuple
+    history: TrainingHistory
+    truth: Chain
+    pruned_true_pairs: int = 0
+    kept_spurious_pairs: int = 0
+    method: str = "gd"
+
+    @property
+    def kernel(self) -> np.ndarray:
+        """p̂ (dense float n×n)."""
+        return softmax_rows(self.W, self.mask)
+
+    @property
+    def chain(self) -> Chain:
+        """The trained model as an affine Chain whose kernel at the training ε is p̂ (see module doc)."""
+        return model_chain(self.kernel, self.truth, self.eps, kind="affine")
+
+    def kernel_chain(self) -> Chain:
+        return model_chain(self.kernel, self.truth, self.eps, kind="kernel")
+
+    def to_json(self) -> dict:
+        h = self.history
+        return {"method": self.method, "eps": self.eps, "eta": self.eta, "theta": self.theta,
+                "steps": list(self.steps), "pruned_true_pairs": self.pruned_true_pairs,
+                "kept_spurious_pairs": self.kept_spurious_pairs,
+                "final": {"loss": h.loss[-1], "kl": h.kl[-1], "max_spurious": h.max_spurious[-1],
+                          "tv": h.tv[-1]},
+                "history": h.to_json()}
+
+
+def default_theta(P: np.ndarray) -> float:
+    """θ = p_min/2, p_min = smallest positive entry of p^ε (= ε·q_min for row-rescaled chains)."""
+    return float(P[P > 0].min()) / 2
+
+
+def _prune(W, mask, P, theta):
+    p = softmax_rows(W, mask)
+    keep = p >= theta
+    if mask is not None:
+        keep &= mask
+    # never empty a row: keep its largest logit
+    empty = ~keep.any(axis=1)
+    if empty.any():
+        keep[empty, np.argmax(p[empty], axis=1)] = True
+    pruned_true = int(np.sum((P > 0) & ~keep))
+    kept_spurious = int(np.sum((P == 0) & keep))
+    return keep, pruned_true, kept_spurious
+
+
+def _setup(chain, eps, mu):
+    if not isinstance(chain, Chain):
+        raise MetacotError("pretraining needs a Chain")
+    eps = chain.check_eps(eps)
+    P = true_kernel(chain, eps)
+    if mu is None:
+        mu = stationary_law(P)
+    else:
+        mu = np.asarray(mu, dtype=float)
+        if mu.shape != (chain.n,) or np.any(mu < 0) or not math.isclose(mu.sum(), 1.0, rel_tol=1e-12):
+            raise MetacotError("mu must be a probability vector over the chain's states")
+    return eps, P, mu
+
+
+def two_stage_pretrain(chain: Chain, eps, T1: int, T2: int, *, eta=None, theta=None, mu=None,
+                       record_every: int = 0) -> PretrainResult:
+    """Algorithm 1: T1 GD steps from W = 0 on all n² logits, prune p̂ < θ, T2 GD steps on the pruned support.
+
+    Defaults: η = 1/max μ (GD then never increases L), θ = p_min/2 (spec 03), μ = stationary law of p^ε.
+    Claims: pretrain.spurious-decay, pretrain.two-stage, pretrain.recovers-kernel.
+    """
+    eps, P, mu = _setup(chain, eps, mu)
+    T1, T2 = _check_steps(T1, "T1"), _check_steps(T2, "T2")
+    eta = 1.0 / float(mu.max()) if eta is None else _check_eta(eta)
+    theta = default_theta(P) if theta is None else float(theta)
+    if not 0 <= theta < 1:
+        raise MetacotError(f"pruning threshold theta must lie in [0, 1), got {theta!r}")
+    n = chain.n
+    hist = TrainingHistory(sparse_edges=sorted(chain.sparse_edges()))
+    W = np.zeros((n, n))
+    hist.record(0, 1, W, P, mu, None)
+    W = gradient_descent(W, P, mu, eta, T1, None, history=hist, stage=1, record_every=record_every)
+    mask, pruned_true, kept_spur = _prune(W, None, P, theta)
+    hist.record(T1, 2, W, P, mu, mask)
+    W = gradient_descent(W, P, mu, eta, T2, mask, history=hist, stage=2, step0=T1, record_every=record_every)
+    return PretrainResult(W, mask, P, mu, eps, eta, theta, (T1, T2), hist, chain, pruned_true, kept_spur, "gd")
+
+
+SCHEDULES = ("constant", "inverse-time", "inverse-time-stage2")
+
+
+def step_size(schedule: str, eta0: float, t0, t: int, stage: int, T1: int) -> float:
+    """SGD step size η_t at global step t (t = 1, 2, ...; stage 2 starts after step T1).
+
+      constant:             η_t = η0;
+      inverse-time:         η_t = η0/(1 + (t − 1)/t0) over the whole run;
+      inverse-time-stage2:  η0 in stage 1, then η_t = η0/(1 + (t − T1 − 1)/t0) (restarted at the prune).
+    The 1/t decay (Σ η_t = ∞, Σ η_t² < ∞) removes the constant-step noise floor: with constant η the logits
+    of a row fluctuate with variance ≈ η/(2B) per logit (linearised SGD), so KL stalls at O(η/B).
+    """
+    if schedule == "constant":
+        return eta0
+    if schedule == "inverse-time" or (schedule == "inverse-time-stage2" and stage == 2):
+        tau = t - 1 if schedule == "inverse-time" else t - T1 - 1
+        return eta0 / (1.0 + tau / t0)
+    return eta0
+
+
+def _check_schedule(schedule, t0):
+    if schedule not in SCHEDULES:
+        raise MetacotError(f"unknown step schedule {schedule!r} (choose from {', '.join(SCHEDULES)})")
+    if schedule == "constant":
+        return None
+    if t0 is None:
+        raise MetacotError(f"step schedule {schedule!r} needs t0 (η_t = η0/(1 + t/t0))")
+    t0 = float(t0)
+    if not math.isfinite(t0) or t0 <= 0:
+        raise MetacotError(f"t0 must be positive, got {t0!r}")
+    return t0
+
+
+def _sgd_walkers(chain, eps, batch, seed, start, burn_in, mu):
+    """Sampler and the initial states of `batch` walkers: all at `start` (int), or i.i.d. from μ = the
+    stationary law of p^ε (start="stationary"); then `burn_in` steps. Seeded (one numpy Generator)."""
+    from metacot.numerics.solvers.monte_carlo import KernelSampler
+
+    if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
+        raise MetacotError(f"batch must be a positive integer, got {batch!r}")
+    n = chain.n
+    sampler = KernelSampler(chain, eps, seed=seed)
+    if isinstance(start, str):
+        if start != "stationary":
+            raise MetacotError(f"start must be a state or 'stationary', got {start!r}")
+        X = sampler.rng.choice(n, size=int(batch), p=mu / mu.sum()).astype(np.int64)
+    else:
+        x0 = start if start is not None else (chain.start if chain.start is not None else 0)
+        if isinstance(x0, bool) or not isinstance(x0, (int, np.integer)) or not 0 <= x0 < n:
+            raise MetacotError(f"unknown start state {x0!r} (states are 0..{n - 1})")
+        X = np.full(int(batch), int(x0), dtype=np.int64)
+    if burn_in:
+        X = sampler.run(X, _check_steps(burn_in, "burn_in"))
+    return sampler, X
+
+
+def _sgd_step(W, X, Y, mask, eta_t, batch):
+    """One minibatch step W[x,·] −= (η_t/B)·Σ_{i: X^i = x} (p̂(·|x) − e_{Y^i}) (in place; masked pairs frozen)."""
+    n = W.shape[0]
+    p = softmax_rows(W, mask)
+    G = np.zeros((n, n))
+    np.add.at(G, X, p[X])
+    np.add.at(G, (X, Y), -1.0)
+    if mask is not None:
+        G = np.where(mask, G, 0.0)
+    W -= (eta_t / batch) * G
+
+
+def sgd_pretrain(chain: Chain, eps, T1: int, T2: int, *, batch: int = 64, eta=None, theta=None, seed=0,
+                 start=None, burn_in: int = 0, record_every: int = 0, schedule: str = "constant",
+                 t0=None) -> PretrainResult:
+    """Stochastic Algorithm 1: minibatch SGD on transitions of `batch` parallel CoT trajectories.
+
+    All trajectories start at `start` (default chain.start, else state 0; "stationary": i.i.d. from the
+    stationary law of p^ε) and run `burn_in` steps first; SGD step t uses the t-th transition
+    (X_t, X_{t+1}) of every trajectory:
+      W[x,·] ← W[x,·] − η_t·(1/B)·Σ_{i: X_t^i = x} (p̂(·|x) − e_{X_{t+1}^i}),
+    an unbiased estimate of ∇L with μ = the law of X_t. Prune at θ after T1 steps as in Alg. 1.
+    Step sizes: `schedule` ∈ SCHEDULES with η0 = eta (default 1/max μ) and t0 (see `step_size`).
+    The history measures L, KL against p^ε weighted by its stationary law. Seeded (numpy default_rng).
+    """
+    eps, P, mu = _setup(chain, eps, None)
+    T1, T2 = _check_steps(T1, "T1"), _check_steps(T2, "T2")
+    eta = 1.0 / float(mu.max()) if eta is None else _check_eta(eta)
+    t0 = _check_schedule(schedule, t0)
+    theta = default_theta(P) if theta is None else float(theta)
+    n = chain.n
+    sampler, X = _sgd_walkers(chain, eps, batch, seed, start, burn_in, mu)
+    hist = TrainingHistory(sparse_edges=sorted(chain.sparse_edges()))
+    W = np.zeros((n, n))
+    mask = None
+    hist.record(0, 1, W, P, mu, None)
+    pruned_true = kept_spur = 0
+    for stage, T, step0 in ((1, T1, 0), (2, T2, T1)):
+        if stage == 2:
+            mask, pruned_true, kept_spur = _prune(W, None, P, theta)
+            hist.record(T1, 2, W, P, mu, mask)
+        for t in range(1, T + 1):
+            Y = sampler.step(X)
+            _sgd_step(W, X, Y, mask, step_size(schedule, eta, t0, step0 + t, stage, T1), batch)
+            X = Y
+            if (record_every and t % record_every == 0) or t == T:
+                hist.record(step0 + t, stage, W, P, mu, mask)
+    if mask is None:
+        mask = np.ones((n, n), dtype=bool)
+    return PretrainResult(W, mask, P, mu, eps, eta, theta, (T1, T2), hist, chain, pruned_true, kept_spur, "sgd")
+
+
+@dataclass
+class SGDSampleCount:
+    """Samples (transitions) SGD needs: stage 1 until the first check at which pruning at θ keeps exactly the
+    true support (a clean prune), stage 2 (after that prune) until the first check with μ-weighted KL ≤ tol.
+    samples = batch × steps; None if the budget ran out. kl_at_stop: the KL at the stage-2 stop."""
+
+    eps: object
+    batch: int
+    eta0: float
+    t0: float
+    tol: float
+    steps_stage1: int | None
+    steps_stage2: int | None
+    kl_at_stop: float | None
+
+    @property
+    def samples_stage1(self):
+        return None if self.steps_stage1 is None else self.batch * self.steps_stage1
+
+    @property
+    def samples_stage2(self):
+        return None if self.steps_stage2 is None else self.batch * self.steps_stage2
+
+    def to_json(self) -> dict:
+        return {"eps": self.eps, "batch": self.batch, "eta0": self.eta0, "t0": self.t0, "tol": self.tol,
+                "steps_stage1": self.steps_stage1, "steps_stage2": self.steps_stage2,
+                "samples_stage1": self.samples_stage1, "samples_stage2": self.samples_stage2,
+                "kl_at_stop": self.kl_at_stop}
+
+
+def sgd_samples_to_tolerance(chain: Chain, eps, tol, *, batch: int = 64, eta=None, t0=None, theta=None, seed=0,
+                             check_every: int = 1, max_steps: int = 10**6) -> SGDSampleCount:
+    """Measure SGD's stage lengths in samples (book, chapter Pretraining; compared with the paper's
+    Θ̃(KM²ε⁻²) and Θ̃(KMε⁻²)). Walkers start i.i.d. from the stationary law (the data law is then μ at
+    every step: unbiased population gradients). Stage 1: constant η0 (default 1/max μ) until a clean
+    prune at θ (default p_min/2), checked every `check_every` steps. Stage 2 on the pruned support with
+    η_t = η0/(1 + t/t0) (t = steps since the prune; default t0 = 1/(η0 μ_min p_min), the slowest
+    population relaxation time) until μ-weighted KL(p^ε ‖ p̂) ≤ tol, checked every `check_every` steps.
+    Each stage gets at most `max_steps` steps. Seeded.
+    """
+    eps, P, mu = _setup(chain, eps, None)
+    tol = float(tol)
+    if not math.isfinite(tol) or tol <= 0:
+        raise MetacotError(f"tolerance tol must be positive, got {tol!r}")
+    eta = 1.0 / float(mu.max()) if eta is None else _check_eta(eta)
+    pos = P > 0
+    t0 = 1.0 / (eta * float(mu.min()) * float(P[pos].min())) if t0 is None else _check_schedule("inverse-time", t0)
+    theta = default_theta(P) if theta is None else float(theta)
+    check_every = _check_steps(check_every, "check_every")
+    max_steps = _check_steps(max_steps, "max_steps")
+    if check_every < 1:
+        raise MetacotError("check_every must be at least 1")
+    sampler, X = _sgd_walkers(chain, eps, batch, seed, "stationary", 0, mu)
+    n = chain.n
+    W = np.zeros((n, n))
+    steps1 = steps2 = kl = None
+    t = 0
+    while t < max_steps:
+        for _ in range(check_every):
+            Y = sampler.step(X)
+            _sgd_step(W, X, Y, None, eta, batch)
+            X = Y
+        t += check_every
+        p = softmax_rows(W)
+        if p[~pos].max(initial=0.0) < theta <= p[pos].min():
+            steps1 = t
+            break
+    if steps1 is not None:
+        mask = pos.copy()
+        t = 0
+        while t < max_steps:
+            for _ in range(check_every):
+                Y = sampler.step(X)
+                _sgd_step(W, X, Y, mask, eta / (1.0 + t / t0), batch)
+                X = Y
+                t += 1
+            kl = float(np.dot(mu, kl_rows(P, W, mask)))
+            if kl <= tol:
+                steps2 = t
+                break
+    return SGDSampleCount(eps, int(batch), eta, t0, tol, steps1, steps2, kl)
+
+
+# ----------------------------------------------------------------------------- trained model -> Chain
+def model_chain(kernel, truth: Chain, eps, *, kind: str = "affine", name=None) -> Chain:
+    """A Chain for a model kernel p̂ trained at ε (see the module docstring for the two forms).
+
+    kernel: dense float array, or a list of exact dict rows {y: Fraction} (exact Chain result).
+    """
+    n = truth.n
+    exact_rows = isinstance(kernel, list)
+    name = name or f"model of {truth.name or 'chain'} at eps={eps}"
+    if kind == "kernel":
+        if exact_rows:
+            return Chain(n, {(x, y): v for x, r in enumerate(kernel) for y, v in r.items()}, None,
+                         start=truth.start, target=truth.target, name=name)
+        K = np.asarray(kernel, dtype=float)
+        return Chain.from_csr(sp.csr_matrix(K), sp.csr_matrix((n, n)), start=truth.start, target=truth.target,
+                              name=name)
+    if kind != "affine":
+        raise MetacotError(f"unknown model chain kind {kind!r} (choose 'affine' or 'kernel')")
+    lab = truth.cluster_of
+    if exact_rows:
+        eps = Fraction(eps)
+        P0, P1 = {}, {}
+        for x, row in enumerate(kernel):
+            inner = {y: v for y, v in row.items() if lab[y] == lab[x] and v != 0}
+            cross = {y: v for y, v in row.items() if lab[y] != lab[x] and v != 0}
+            stay = sum(inner.values(), Fraction(0))
+            if stay == 0:
+                raise ChainError(f"model row {x} has no mass inside its cluster: no affine form")
+            s = 1 - stay
+            for y, v in inner.items():
+                P0[(x, y)] = v / stay
+                if s:
+                    P1[(x, y)] = -(s / eps) * v / stay
+            for y, v in cross.items():
+                P1[(x, y)] = v / eps
+        return Chain(n, P0, P1, truth.clusters, start=truth.start, target=truth.target, name=name)
+    K = np.asarray(kernel, dtype=float)
+    same = lab[:, None] == lab[None, :]
+    inner = np.where(same, K, 0.0)
+    cross = np.where(same, 0.0, K)
+    stay = inner.sum(axis=1)
+    if np.any(stay <= 0):
+        x = int(np.flatnonzero(stay <= 0)[0])
+        raise ChainError(f"model row {x} has no mass inside its cluster: no affine form")
+    P0 = inner / stay[:, None]
+    s = cross.sum(axis=1)
+    e = float(eps)
+    P1 = cross / e - (s / e)[:, None] * P0
+    return Chain.from_csr(sp.csr_matrix(P0), sp.csr_matrix(P1), clusters=truth.clusters, start=truth.start,
+                          target=truth.target, name=name)
+
+
+# ----------------------------------------------------------------------------- P1: one row, high precision
+def row_gd_trajectory(p_row, mu_x, eta, times, *, dps: int | None = None, n_logits=None):
+    """GD on one row from W = 0 (rows decouple): returns p̂_t(y|x) at the requested times for every pair.
+
+    p_row: true probabilities of the row's n_x unmasked pairs (zeros = spurious pairs). Pure float64
+    (dps=None) or mpmath at `dps` digits. Used by claim pretrain.spurious-decay.
+    """
+    times = sorted(int(t) for t in times)
+    if dps is None:
+        p = np.asarray([float(v) for v in p_row])
+        w = np.zeros(p.size)
+        emu = float(eta) * float(mu_x)
+        out = {}
+        t = 0
+        for T in times:
+            while t < T:
+                z = np.exp(w - w.max())
+                w -= emu * (z / z.sum() - p)
+                t += 1
+            z = np.exp(w - w.max())
+            out[T] = z / z.sum()
+        return out
+    import mpmath
+
+    # pairs with equal true probability stay equal under GD from W = 0: evolve one logit per class
+    vals = [Fraction(v) if isinstance(v, (int, Fraction)) else float(v) for v in p_row]
+    classes = sorted(set(vals))
+    count = [sum(1 for v in vals if v == u) for u in classes]
+    which = [classes.index(v) for v in vals]
+    with mpmath.workdps(dps):
+        def mp(v):
+            return mpmath.mpf(v.numerator) / v.denominator if isinstance(v, Fraction) else mpmath.mpf(v)
+
+        p = [mp(v) for v in classes]
+        w = [mpmath.mpf(0)] * len(p)
+        emu = mp(eta) * mp(mu_x)
+        out = {}
+        t = 0
+        for T in times:
+            while t < T:
+                z = [mpmath.exp(v) for v in w]
+                Z = mpmath.fsum(k * zi for k, zi in zip(count, z))
+                w = [wi - emu * (zi / Z - pi) for wi, zi, pi in zip(w, z, p)]
+                t += 1
+            z = [mpmath.exp(v) for v in w]
+            Z = mpmath.fsum(k * zi for k, zi in zip(count, z))
+            out[T] = [z[j] / Z for j in which]
+        return out

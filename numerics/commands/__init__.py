@@ -1,1 +1,0 @@
-"""CLI subcommands: every module here defines `add_parser(subparsers)`; numerics.cli discovers them."""

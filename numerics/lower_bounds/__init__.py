@@ -1,0 +1,1 @@
+"""Section 5: finite groups, statistical-query quantities and the logical task."""

@@ -1,0 +1,1 @@
+"""Solvers: subtraction-free state reduction, hitting times, the meta-chain, Monte Carlo."""

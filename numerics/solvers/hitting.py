@@ -1,0 +1,462 @@
+"""Expected hitting times E_x[τ_y] of P(ε) = P0 + ε·P1 (spec 01, 06).
+
+One entry point, `expected_hitting_times(chain, target, eps, method=...)`, with methods
+  exact   – Fractions, exact rational answer (exact chain, rational ε);
+  mp      – mpmath at `dps` digits (default 50), for ε down to 1e-30 and below;
+  float   – float64 subtraction-free state reduction (relative error ≤ 1e-12 for ε down to 1e-300):
+            dense blocked (n ≤ DENSE_FLOAT_MAX_N) or sparse clustered (linalg.hitting_reduction_sparse);
+  auto    – exact for exact chains with rational ε and n ≤ 400, float otherwise;
+  mc      – Monte Carlo, only in `hitting_time(..., method="mc", n_walkers=, seed=)`; for the standard
+            error and the raw sample use `simulate.monte_carlo_hitting_time`.
+Also here (one home each): `hitting_probabilities` (absorption probabilities), `exit_times` /
+`mean_exit_time` (exit times from a cluster), `stationary_law` (GTH).
+`hitting_laurent` gives E_x[τ_y](ε) as an exact rational function of ε and its Laurent
+coefficients at ε = 0 (claim hitting.leading-order).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import scipy.sparse as sp
+
+from metacot.numerics.chain import Chain
+from metacot.numerics.errors import ChainError, MetacotError, UnreachableTargetError
+from metacot.numerics.solvers.reduction import (almost_sure_states, almost_sure_states_csr, reach_back, gth_stationary, hitting_reduction,
+                     hitting_reduction_dense, hitting_reduction_sparse)
+from metacot.numerics.numbers import format_number
+
+METHODS = ("auto", "exact", "laurent", "mp", "float")
+EXACT_AUTO_MAX_N = 400
+DENSE_FLOAT_MAX_N = 3000
+
+
+def _targets(chain: Chain, target) -> set[int]:
+    ts = [target] if isinstance(target, (int, np.integer)) else list(target)
+    if not ts:
+        raise MetacotError("target set is empty")
+    out = set()
+    for y in ts:
+        if isinstance(y, bool) or not isinstance(y, (int, np.integer)) or not 0 <= int(y) < chain.n:
+            raise MetacotError(f"unknown target state {y!r} (states are 0..{chain.n - 1})")
+        out.add(int(y))
+    return out
+
+
+def _check_state(chain: Chain, x, what="start"):
+    if isinstance(x, bool) or not isinstance(x, (int, np.integer)) or not 0 <= int(x) < chain.n:
+        raise MetacotError(f"unknown {what} state {x!r} (states are 0..{chain.n - 1})")
+    return int(x)
+
+
+def _system(rows, targets, zero):
+    """Reduce kernel rows to the off-diagonal system on the a.s.-hitting non-target states."""
+    n = len(rows)
+    ok = almost_sure_states([list(r.keys()) for r in rows], targets)
+    unknown = [x for x in range(n) if ok[x] and x not in targets]
+    idx = {x: i for i, x in enumerate(unknown)}
+    A, t = [], []
+    for x in unknown:
+        r, tx = {}, zero
+        for y, v in rows[x].items():
+            if y in targets:
+                tx = tx + v
+            elif y != x:
+                r[idx[y]] = v
+        A.append(r)
+        t.append(tx)
+    return ok, unknown, A, t
+
+
+def _assemble(n, targets, ok, unknown, h, zero, inf):
+    out = [inf] * n
+    for y in targets:
+        out[y] = zero
+    for x, v in zip(unknown, h):
+        out[x] = v
+    return out
+
+
+def _cluster_order(chain: Chain, unknown):
+    """Elimination order: cluster by cluster (keeps fill-in inside clusters), when clusters are known."""
+    try:
+        lab = chain.cluster_of
+    except ChainError:
+        return None
+    pos = sorted(range(len(unknown)), key=lambda i: (lab[unknown[i]], unknown[i]))
+    return pos
+
+
+def expected_hitting_times(chain: Chain, target, eps, method: str = "auto", *, dps: int = 50):
+    """E_x[τ_target] for every state x at P(ε); τ = inf{t ≥ 0 : X_t ∈ target}.
+
+    Returns a list (exact: Fraction, mp: mpf) or a float ndarray; 0 on the target, inf where the
+    target is not hit almost surely. Claims: hitting.* (spec 01).
+    """
+    if method not in METHODS:
+        raise MetacotError(f"unknown method {method!r} (choose from {', '.join(METHODS)})")
+    targets = _targets(chain, target)
+    eps = chain.check_eps(eps, allow_zero=True)
+    if method == "auto":
+        method = "exact" if (chain.exact and isinstance(eps, Fraction) and chain.n <= EXACT_AUTO_MAX_N) else "float"
+    if method in ("exact", "laurent"):
+        if not chain.exact:
+            raise MetacotError("method 'exact' needs an exact chain (rational entries); use 'mp' or 'float'")
+        if not isinstance(eps, Fraction):
+            raise MetacotError("method 'exact' needs a rational eps")
+        if method == "laurent":
+            f = hitting_laurent(chain, target)
+            return [g.evaluate(eps) for g in f]
+        rows = chain.kernel_exact(eps)
+        zero, one, inf = Fraction(0), Fraction(1), math.inf
+    elif method == "mp":
+        with mpmath.workdps(dps):
+            return _mp_hitting(chain, targets, eps, dps)
+    else:
+        return _float_hitting(chain, targets, eps)
+    ok, unknown, A, t = _system(rows, targets, zero)
+    if not unknown:
+        return _assemble(chain.n, targets, ok, unknown, [], zero, inf)
+    h = hitting_reduction(A, t, [one] * len(unknown), order=_cluster_order(chain, unknown))
+    return _assemble(chain.n, targets, ok, unknown, h, zero, inf)
+
+
+def _mp_hitting(chain, targets, eps, dps):
+    mpf = mpmath.mpf
+    e = mpf(eps.numerator) / eps.denominator if isinstance(eps, Fraction) else mpf(eps)
+    r0, r1 = chain.row_dicts(0), chain.row_dicts(1)
+
+    def conv(v):
+        return mpf(v.numerator) / v.denominator if isinstance(v, Fraction) else mpf(v)
+
+    rows = []
+    for a, b in zip(r0, r1):
+        row = {j: conv(v) for j, v in a.items()}
+        for j, v in b.items():
+            row[j] = row.get(j, mpf(0)) + e * conv(v)
+        rows.append({j: v for j, v in row.items() if v != 0 and j is not None})
+    # entries that are 0 + ε·(negative) never occur in valid chains; tiny negatives from ε = eps_max rounding:
+    rows = [{j: (v if v > 0 else mpf(0)) for j, v in r.items()} for r in rows]
+    rows = [{j: v for j, v in r.items() if v != 0} for r in rows]
+    ok, unknown, A, t = _system(rows, targets, mpf(0))
+    if not unknown:
+        return _assemble(chain.n, targets, ok, unknown, [], mpf(0), mpmath.inf)
+    h = hitting_reduction(A, t, [mpf(1)] * len(unknown), order=_cluster_order(chain, unknown))
+    return _assemble(chain.n, targets, ok, unknown, h, mpf(0), mpmath.inf)
+
+
+def _float_labels(chain: Chain) -> np.ndarray:
+    """Cluster labels used only to order the sparse elimination: given clusters, else SCCs of P0 (cheap)."""
+    given = getattr(chain, "_given_clusters", None)
+    if given is not None:
+        return chain.cluster_of
+    from scipy.sparse.csgraph import connected_components
+
+    _, lab = connected_components(chain.csr(0), directed=True, connection="strong")
+    return lab
+
+
+def _float_solve(P: "sp.csr_matrix", absorb: np.ndarray, cost_cols: np.ndarray | None, labels=None):
+    """Float64 subtraction-free solve on the states outside `absorb` (all must reach `absorb` a.s.).
+
+    P: off-diagonal kernel (CSR); exit mass = mass into absorb; cost: 1 per step (cost_cols None) or the
+    given n×r matrix evaluated on the unknown states. Returns (unknown indices, solution rows).
+    """
+    unknown = np.flatnonzero(~absorb)
+    if unknown.size == 0:
+        return unknown, np.zeros((0, 1))
+    t = np.asarray(P[:, np.flatnonzero(absorb)].sum(axis=1)).ravel()[unknown]
+    sub = P[unknown][:, unknown]
+    C = np.ones((unknown.size, 1)) if cost_cols is None else np.asarray(cost_cols, dtype=float)[unknown]
+    if unknown.size <= DENSE_FLOAT_MAX_N:
+        H = hitting_reduction_dense(sub.toarray(), t, C)
+    else:
+        lab = None if labels is None else np.asarray(labels)[unknown]
+        H = hitting_reduction_sparse(sub, t, C, lab)
+    return unknown, H
+
+
+def _float_hitting(chain, targets, eps):
+    P = chain.offdiag_kernel(eps)
+    n = chain.n
+    tmask = np.zeros(n, dtype=bool)
+    tmask[list(targets)] = True
+    ok = almost_sure_states_csr(P, tmask)
+    out = np.full(n, np.inf)
+    out[tmask] = 0.0
+    absorb = tmask | ~ok  # states that do not hit a.s. are never entered from a.s. states
+    unknown, H = _float_solve(P, absorb, None, _float_labels(chain) if n > DENSE_FLOAT_MAX_N else None)
+    out[unknown] = H[:, 0]
+    return out
+
+
+def hitting_time(chain: Chain, start, target, eps, method: str = "auto", *, dps: int = 50,
+                 n_walkers: int = 20000, seed=None):
+    """E_start[τ_target] as one number; raises UnreachableTargetError if it is infinite.
+
+    method "mc": Monte Carlo mean of n_walkers walkers (seeded) — use `monte_carlo_hitting_time` for the
+    standard error and the raw sample.
+    """
+    x = _check_state(chain, start)
+    if method == "mc":
+        from metacot.numerics.solvers.monte_carlo import monte_carlo_hitting_time
+
+        _targets(chain, target)
+        return monte_carlo_hitting_time(chain, x, target, eps, n_walkers, seed).mean
+    h = expected_hitting_times(chain, target, eps, method, dps=dps)
+    v = h[x]
+    if v == math.inf or (isinstance(v, mpmath.mpf) and mpmath.isinf(v)):
+        raise UnreachableTargetError(
+            f"target {format_number(target) if isinstance(target, int) else target} is not reached almost surely "
+            f"from state {x} at eps = {format_number(eps)}: E[tau] is infinite")
+    return v
+
+
+# ----------------------------------------------------------------------------- probabilities, exits, stationary
+def _field_rows(chain: Chain, eps, method: str, dps: int):
+    """Rows of P(ε) as dicts over the method's field: ('exact', Fraction) or ('mp', mpf)."""
+    if method == "exact":
+        if not chain.exact or not isinstance(eps, Fraction):
+            raise MetacotError("method 'exact' needs an exact chain and a rational eps; use 'mp' or 'float'")
+        return chain.kernel_exact(eps), Fraction(0), Fraction(1)
+    mpf = mpmath.mpf
+    e = mpf(eps.numerator) / eps.denominator if isinstance(eps, Fraction) else mpf(eps)
+
+    def conv(v):
+        return mpf(v.numerator) / v.denominator if isinstance(v, Fraction) else mpf(v)
+
+    rows = []
+    for a, b in zip(chain.row_dicts(0), chain.row_dicts(1)):
+        row = {j: conv(v) for j, v in a.items()}
+        for j, v in b.items():
+            row[j] = row.get(j, mpf(0)) + e * conv(v)
+        rows.append({j: v for j, v in row.items() if v > 0})
+    return rows, mpf(0), mpf(1)
+
+
+def _pick_method(chain, eps, method):
+    if method == "auto":
+        return "exact" if (chain.exact and isinstance(eps, Fraction) and chain.n <= EXACT_AUTO_MAX_N) else "float"
+    if method not in ("exact", "mp", "float"):
+        raise MetacotError(f"unknown method {method!r} for this quantity (choose from auto, exact, mp, float)")
+    return method
+
+
+def hitting_probabilities(chain: Chain, target, eps, avoid=(), method: str = "auto", *, dps: int = 50):
+    """u(x) = P_x(hit `target` before `avoid`) at P(ε) (absorption probabilities), for every state x.
+
+    u = 1 on target, 0 on avoid and on states that cannot reach target ∪ avoid; elsewhere
+    e(x) u(x) = P(x, target) + Σ_{y≠x} P(x,y) u(y) solved by subtraction-free state reduction.
+    """
+    targets = _targets(chain, target)
+    avoid_set = set() if avoid is None else (_targets(chain, avoid) if (not isinstance(avoid, (list, tuple, set))
+                                                                         or len(avoid)) else set())
+    if targets & avoid_set:
+        raise MetacotError(f"states {sorted(targets & avoid_set)} are both in target and avoid")
+    eps = chain.check_eps(eps, allow_zero=True)
+    method = _pick_method(chain, eps, method)
+    n = chain.n
+    stop = targets | avoid_set
+    if method == "float":
+        P = chain.offdiag_kernel(eps)
+        smask = np.zeros(n, dtype=bool)
+        smask[list(stop)] = True
+        absorb = smask | ~reach_back(P, smask)  # states that cannot reach stop: u = 0 there
+        tmask = np.zeros(n, dtype=bool)
+        tmask[list(targets)] = True
+        cost = np.asarray(P[:, np.flatnonzero(tmask)].sum(axis=1)).reshape(-1, 1)
+        unknown, U = _float_solve(P, absorb, cost, _float_labels(chain) if n > DENSE_FLOAT_MAX_N else None)
+        out = np.zeros(n)
+        out[tmask] = 1.0
+        out[unknown] = U[:, 0]
+        return out
+    ctx = mpmath.workdps(dps) if method == "mp" else _nullctx()
+    with ctx:
+        rows, zero, one = _field_rows(chain, eps, method, dps)
+        S = sp.csr_matrix(([True] * sum(map(len, rows)), ([x for x, r in enumerate(rows) for _ in r],
+                                                          [y for r in rows for y in r])), shape=(n, n), dtype=bool)
+        smask = np.zeros(n, dtype=bool)
+        smask[list(stop)] = True
+        reach = reach_back(S, smask)
+        unknown = [x for x in range(n) if reach[x] and x not in stop]
+        idx = {x: i for i, x in enumerate(unknown)}
+        A, t, c = [], [], []
+        for x in unknown:
+            r, tx, cx = {}, zero, zero
+            for y, v in rows[x].items():
+                if y == x:
+                    continue
+                if y in idx:
+                    r[idx[y]] = v
+                else:
+                    tx = tx + v
+                    if y in targets:
+                        cx = cx + v
+            A.append(r)
+            t.append(tx)
+            c.append(cx)
+        out = [zero] * n
+        for y in targets:
+            out[y] = one
+        if unknown:
+            for x, v in zip(unknown, hitting_reduction(A, t, c, order=_cluster_order(chain, unknown))):
+                out[x] = v
+        return out
+
+
+class _nullctx:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False
+
+
+def exit_times(chain: Chain, cluster: int, eps, method: str = "auto", *, dps: int = 50):
+    """E_x[σ_k] for x ∈ C_k, σ_k = inf{t ≥ 0 : X_t ∉ C_k} (claim hitting.escape-law). List in C_k's order."""
+    K = chain.K
+    if isinstance(cluster, bool) or not isinstance(cluster, (int, np.integer)) or not 0 <= cluster < K:
+        raise MetacotError(f"unknown cluster {cluster!r} (clusters are 0..{K - 1})")
+    inside = set(chain.clusters[cluster])
+    outside = [x for x in range(chain.n) if x not in inside]
+    if not outside:
+        raise MetacotError("the chain has a single cluster: there is nothing to exit to")
+    h = expected_hitting_times(chain, outside, eps, method, dps=dps)
+    return [h[x] for x in chain.clusters[cluster]]
+
+
+def mean_exit_time(chain: Chain, cluster: int, eps, method: str = "auto", *, dps: int = 50):
+    """E_{π_k}[σ_k] = Σ_{x∈C_k} π_k(x) E_x[σ_k], started from the block's stationary law π_k (spec 01 H3)."""
+    from metacot.numerics.solvers.meta_chain import cluster_stationary_laws
+
+    h = exit_times(chain, cluster, eps, method, dps=dps)
+    pi = cluster_stationary_laws(chain)[cluster]
+    if isinstance(h[0], mpmath.mpf):
+        with mpmath.workdps(dps):
+            return mpmath.fsum((mpmath.mpf(p.numerator) / p.denominator if isinstance(p, Fraction) else mpmath.mpf(p))
+                               * v for p, v in zip(pi, h))
+    if isinstance(h[0], Fraction):
+        return sum((p * v for p, v in zip(pi, h)), Fraction(0))
+    return float(np.dot(np.asarray(pi, dtype=float), np.asarray(h, dtype=float)))
+
+
+def stationary_law(chain: Chain, eps, method: str = "auto", *, dps: int = 50):
+    """Stationary law π of P(ε) by GTH elimination (exact, mp or float; needs P(ε) irreducible)."""
+    eps = chain.check_eps(eps, allow_zero=True)
+    method = _pick_method(chain, eps, method)
+    if method == "float":
+        return np.asarray(gth_stationary(chain.kernel(eps).toarray()))
+    ctx = mpmath.workdps(dps) if method == "mp" else _nullctx()
+    with ctx:
+        rows, zero, _ = _field_rows(chain, eps, method, dps)
+        D = [[row.get(j, zero) for j in range(chain.n)] for row in rows]
+        return gth_stationary(D)
+
+
+# ----------------------------------------------------------------------------- Laurent expansions
+@dataclass(frozen=True)
+class RationalFunction:
+    """f(ε) = num(ε)/den(ε) with exact rational coefficients (lowest degree first)."""
+
+    num: tuple
+    den: tuple
+
+    def evaluate(self, eps) -> Fraction:
+        eps = Fraction(eps)
+        n = sum((c * eps ** k for k, c in enumerate(self.num)), Fraction(0))
+        d = sum((c * eps ** k for k, c in enumerate(self.den)), Fraction(0))
+        return n / d
+
+    def laurent(self, order: int = 1) -> dict[int, Fraction]:
+        """Laurent coefficients {k: a_k} at ε = 0 for k from the pole order up to `order`."""
+        num = list(self.num)
+        den = list(self.den)
+        if not any(num):
+            return {0: Fraction(0)}
+        vn = next(i for i, c in enumerate(num) if c != 0)
+        vd = next(i for i, c in enumerate(den) if c != 0)
+        num, den = num[vn:], den[vd:]
+        lead = vn - vd
+        nterms = order - lead + 1
+        coeffs = []
+        for k in range(max(nterms, 0)):
+            s = num[k] if k < len(num) else Fraction(0)
+            for j in range(1, min(k, len(den) - 1) + 1):
+                s -= den[j] * coeffs[k - j]
+            coeffs.append(s / den[0])
+        return {lead + k: c for k, c in enumerate(coeffs)}
+
+    def pole_order(self) -> int:
+        vn = next((i for i, c in enumerate(self.num) if c != 0), None)
+        if vn is None:
+            return 0
+        vd = next(i for i, c in enumerate(self.den) if c != 0)
+        return max(vd - vn, 0)
+
+    def to_sympy(self, eps_symbol=None):
+        import sympy
+
+        e = eps_symbol if eps_symbol is not None else sympy.Symbol("epsilon", positive=True)
+        n = sum(sympy.Rational(c.numerator, c.denominator) * e ** k for k, c in enumerate(self.num))
+        d = sum(sympy.Rational(c.numerator, c.denominator) * e ** k for k, c in enumerate(self.den))
+        return n / d
+
+
+def hitting_laurent(chain: Chain, target) -> list:
+    """E_x[τ_target](ε) for every x as an exact RationalFunction of ε (None where infinite for small ε).
+
+    Exact state reduction over the field QQ(ε). Reachability uses the generic support of P(ε),
+    0 < ε < eps_max. Used by hitting.leading-order (spec 01 H1).
+    """
+    if not chain.exact:
+        raise MetacotError("Laurent expansions need an exact chain (rational entries)")
+    from sympy import QQ, Symbol
+
+    targets = _targets(chain, target)
+    e = Symbol("epsilon")
+    F = QQ.frac_field(e)
+    E = F(e)
+    r0, r1 = chain.row_dicts(0), chain.row_dicts(1)
+
+    def conv(v):
+        return F(QQ(v.numerator, v.denominator))
+
+    rows = []
+    for a, b in zip(r0, r1):
+        row = {j: conv(v) for j, v in a.items()}
+        for j, v in b.items():
+            row[j] = row.get(j, F.zero) + E * conv(v)
+        rows.append({j: v for j, v in row.items() if v != 0})
+    ok, unknown, A, t = _system(rows, targets, F.zero)
+    h = hitting_reduction(A, t, [F.one] * len(unknown), order=_cluster_order(chain, unknown)) if unknown else []
+    out = [None] * chain.n
+    for y in targets:
+        out[y] = RationalFunction((Fraction(0),), (Fraction(1),))
+    for x, v in zip(unknown, h):
+        out[x] = _to_rational_function(v, e)
+    return out
+
+
+def _to_rational_function(v, e) -> RationalFunction:
+    num, den = v.numer, v.denom
+
+    def coeffs(p):
+        d = p.degree()
+        cs = [Fraction(0)] * (max(d, 0) + 1)
+        for (k,), c in p.terms():
+            cs[k] = Fraction(int(c.numerator), int(c.denominator))
+        return tuple(cs)
+
+    return RationalFunction(coeffs(num), coeffs(den))
+
+
+def laurent_coefficients(chain: Chain, start, target, order: int = 0) -> dict[int, Fraction]:
+    """Exact Laurent coefficients {k: a_k} of E_start[τ_target](ε) at ε = 0, up to ε^order."""
+    x = _check_state(chain, start)
+    f = hitting_laurent(chain, target)[x]
+    if f is None:
+        raise UnreachableTargetError(f"target is not reached almost surely from state {x} for small eps")
+    return f.laurent(order)

@@ -1,0 +1,1 @@
+"""The claim framework: registry, runner, user conjectures, and the built-in claims (claims/)."""
