@@ -12,7 +12,7 @@ Examples
 >>> import metacot
 >>> chain = metacot.ring(3, 2, 1)
 >>> metacot.hitting_time(chain, chain.start, chain.target, "1/100", method="exact")
-Fraction(398, 1)
+Fraction(400, 1)
 """
 from __future__ import annotations
 

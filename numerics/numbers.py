@@ -101,3 +101,135 @@ def to_json_value(x):
 
 def is_exact(x) -> bool:
     return isinstance(x, (Fraction, int)) and not isinstance(x, bool)
+
+
+# ------------------------------------------------------------------------------------------------------
+# Values with their quality attached: what the claim framework (metacot.numerics.verify) decides on.
+# A plain Fraction/int is exact; a sympy expression with free symbols is symbolic (rung "proved").
+# ------------------------------------------------------------------------------------------------------
+from dataclasses import dataclass as _dataclass  # noqa: E402
+
+
+@_dataclass(frozen=True)
+class Interval:
+    """A rigorous enclosure ``lo ≤ x ≤ hi`` of a real number (rung *certified*).
+
+    ``lo`` and ``hi`` are exact rationals (:class:`fractions.Fraction`), e.g. the endpoints of an
+    outward-rounded ball arithmetic result; the true value is guaranteed to lie in ``[lo, hi]``.
+
+    Parameters
+    ----------
+    lo, hi : Fraction
+        Lower and upper endpoint, ``lo <= hi``.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> I = Interval(Fraction(1, 3) - Fraction(1, 10**20), Fraction(1, 3) + Fraction(1, 10**20))
+    >>> Fraction(1, 3) in I
+    True
+    >>> float(I.relative_width()) < 1e-19
+    True
+    """
+
+    lo: Fraction
+    hi: Fraction
+
+    def __post_init__(self):
+        lo, hi = Fraction(self.lo), Fraction(self.hi)
+        if lo > hi:
+            raise ValueError(f"Interval needs lo <= hi, got [{lo}, {hi}]")
+        object.__setattr__(self, "lo", lo)
+        object.__setattr__(self, "hi", hi)
+
+    def __contains__(self, x) -> bool:
+        return self.lo <= Fraction(x) <= self.hi
+
+    @property
+    def mid(self) -> Fraction:
+        return (self.lo + self.hi) / 2
+
+    def width(self) -> Fraction:
+        return self.hi - self.lo
+
+    def relative_width(self) -> Fraction:
+        """(hi − lo)/min(|lo|, |hi|); infinite when the interval contains 0 (as a Fraction or math.inf)."""
+        m = min(abs(self.lo), abs(self.hi))
+        if self.lo <= 0 <= self.hi or m == 0:
+            return math.inf if self.hi != self.lo else Fraction(0)
+        return (self.hi - self.lo) / m
+
+    def decimal_strings(self, digits: int = 20) -> tuple[str, str]:
+        """[lo, hi] as decimal strings rounded outward to ``digits`` significant digits."""
+        return (_decimal_outward(self.lo, digits, down=True), _decimal_outward(self.hi, digits, down=False))
+
+
+@_dataclass(frozen=True)
+class Approximation:
+    """A computed value with an a-priori absolute error bound, ``|x − value| ≤ error`` (rung *numerical*).
+
+    ``value`` is a float, an ``mpmath.mpf`` or a Fraction; ``error`` a non-negative number. Unlike
+    :class:`Interval` the bound is a priori (an analysis of the method), not outward-rounded arithmetic.
+
+    Examples
+    --------
+    >>> a = Approximation(0.1, 1e-17)
+    >>> a.lo < 0.1 < a.hi
+    True
+    """
+
+    value: object
+    error: object = 0.0
+
+    @property
+    def lo(self):
+        return self.value - self.error
+
+    @property
+    def hi(self):
+        return self.value + self.error
+
+
+@_dataclass(frozen=True)
+class Estimate:
+    """A Monte Carlo estimate: sample mean, its standard error and the sample size (rung *statistical*).
+
+    Examples
+    --------
+    >>> e = Estimate(10.0, 0.5, 400)
+    >>> e.ci(2.0)
+    (9.0, 11.0)
+    """
+
+    mean: float
+    se: float
+    n: int = 0
+
+    def ci(self, z: float) -> tuple[float, float]:
+        """The two-sided normal interval mean ± z·se."""
+        return (self.mean - z * self.se, self.mean + z * self.se)
+
+
+def _decimal_outward(x: Fraction, digits: int, *, down: bool) -> str:
+    """x rounded to `digits` significant decimal digits, toward −∞ (down) or +∞, as a string."""
+    x = Fraction(x)
+    if x == 0:
+        return "0"
+    sign = -1 if x < 0 else 1
+    a = abs(x)
+    e = len(str(a.numerator // a.denominator)) - 1 if a >= 1 else -len(str(a.denominator // a.numerator))
+    # the estimate above is off by at most one: normalise to 10^e <= a < 10^(e+1)
+    while Fraction(10) ** e > a:
+        e -= 1
+    while Fraction(10) ** (e + 1) <= a:
+        e += 1
+    scale = Fraction(10) ** (digits - 1 - e)
+    m = a * scale
+    toward_zero = (down and sign > 0) or (not down and sign < 0)
+    mi = m.numerator // m.denominator if toward_zero else -((-m.numerator) // m.denominator)
+    s = str(mi)
+    exp10 = e + (len(s) - digits)          # rounding up may add a digit (9.99… → 10.0…)
+    body = s[1:].rstrip("0")
+    mant = s[0] + ("." + body if body else "")
+    sgn = "-" if sign < 0 else ""
+    return f"{sgn}{mant}e{exp10:+d}" if exp10 != 0 else f"{sgn}{mant}"
