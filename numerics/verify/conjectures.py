@@ -1,74 +1,63 @@
-"""State your own conjectures and check them beside the built-in claims (issue 9, book chapter "Extending").
+"""State claims and conjectures and check them (spec 07; book chapter "Extending").
 
-A *conjecture* is a claim written in a user's file. It has
+One mechanism serves the built-in claims and a user's conjectures. A **claim** is a sympy statement
+``measured REL predicted`` (``sympy.Eq``, ``Le``, ``Lt``, ``Ge``, ``Gt`` or an ``And`` of them) whose free
+symbols are parameters (bound from an instance) and measured quantities (returned by a measure function);
+it has one or more named **parts**, each a measure function with its own instances, tolerance and
+justification (:class:`~metacot.numerics.verify.registry.Part`). The framework binds the values and decides
+the relation; the prediction is the statement's right side, never typed twice.
 
-* ``id``         – a unique name such as ``"mine.eps0-sign"``;
-* ``statement``  – a sympy relation ``measured REL predicted`` with REL one of ``==`` (``sympy.Eq``),
-  ``<=``, ``<``, ``>=``, ``>``. Its left side is reported as *measured*, its right side as *predicted*;
-* a *domain* – an explicit ``grid`` of JSON-able parameter dicts (used by ``metacot verify``) and/or a
-  ``search`` space of hypothesis strategies (used by ``metacot refute`` to hunt for a counterexample);
-* ``measure(**params) -> {symbol: value}`` – computes the statement's quantities with metacot's solvers
-  (``metacot.numerics.solvers.hitting``, ``metacot.numerics.solvers.meta_chain``, ...). Keys are sympy symbols, symbol names, or whole sub-
-  expressions of the statement (e.g. a ``sympy.Limit``); parameters whose names match a statement symbol
-  (``K`` → ``K``; ``eps`` → ``epsilon`` as in ``metacot.theory.symbols``) are substituted automatically.
-
-Example (a file ``my_conjectures.py``; run ``metacot verify --module my_conjectures.py`` or
-``metacot refute mine.upper --module my_conjectures.py``)::
+Multi-part claim::
 
     import sympy as sp
-    from metacot.numerics.verify.conjectures import conjecture, grid, random_chains, eps_decades
+    from metacot.numerics.verify.conjectures import claim, grid
+    from metacot.numerics.families import ring
     from metacot.numerics.solvers.hitting import hitting_time
-    from metacot.numerics.solvers.meta_chain import meta_hitting_times
-    from metacot.theory.symbols import eps, E_tau, h_meta
+    from metacot.theory.symbols import E_tau, K, M, q, eps
+
+    c = claim(id="mine.ring-exact", paper="Sec. 2", statement=sp.Eq(E_tau, (K - 1) * M / (q * eps) + K - M - 1))
+
+    @c.part("exact", instances=grid(K=[2, 3], M=[2, 3], q=["1"], eps=["1/100", "1e-30"]))
+    def exact(K, M, q, eps):
+        chain = ring(K, M, q)
+        return {E_tau: hitting_time(chain, chain.start, chain.target, eps, method="exact")}
+
+A one-part conjecture with a search space for ``metacot refute``::
 
     @conjecture(id="mine.upper", statement=sp.Le(eps * E_tau, h_meta),
                 search={"chain": random_chains(), "eps": eps_decades(1, 20)},
                 grid=grid(chain=["ring(3, 2, 1)"], eps=["1/10", "1e-6"]))
-    def upper(chain, eps):
-        eps = min(eps, chain.eps_max)
-        k, l = chain.cluster_of[chain.start], chain.cluster_of[chain.target]
-        return {"E_tau": hitting_time(chain, chain.start, chain.target, eps, method="exact"),
-                "h_meta": meta_hitting_times(chain)[k][l], "epsilon": eps}
+    def upper(chain, eps): ...
 
-Parameter conversion before ``measure`` is called: strings that parse as numbers (``"1/1000"``,
-``"1e-30"``) become exact Fractions; a parameter named ``chain`` given as a family spec string
-(``"ring(4, 2, 1)"``, ``"uniform-escape(K=3, M=2, q=1/2)"``, ``"random(seed=3, sizes=[1, 2])"``) or as
-a chain JSON dict becomes a ``metacot.numerics.chain.Chain``.
-
-Verdicts: ``==`` with ``tolerance=0`` and exact values is exact rational equality; with a positive
-(relative) tolerance it is ``|lhs − rhs| ≤ tol·|rhs|``. Inequalities are decided exactly for exact
-values; for floats the tolerance is the allowed relative slack. The error column is |lhs − rhs| for
-``==`` and the amount by which the inequality is violated (0 when it holds) otherwise.
+Verdicts and rungs are described in :mod:`metacot.numerics.verify.evidence`; parameter conversion and
+binding in :mod:`metacot.numerics.verify.check`.
 """
 from __future__ import annotations
 
 import ast
 import itertools
 import json
-import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable
 
 import sympy
 
 from metacot.numerics.chain import Chain
 from metacot.numerics.errors import MetacotError
-from metacot.numerics.numbers import format_number, parse_number, to_json_value
-from metacot.numerics.verify.registry import REGISTRY, Claim, InstanceResult, register
+from metacot.numerics.numbers import parse_number
+from metacot.numerics.verify.registry import REGISTRY, Claim, InstanceResult, Part, instance_id, register
 
-__all__ = ["ConjectureError", "Conjecture", "conjecture", "define_conjecture", "grid", "random_chains",
-           "eps_decades", "chains_with_eps", "exact_rationals", "chain_from_spec", "chain_from_params", "Counterexample",
+__all__ = ["ConjectureError", "claim", "conjecture", "define_conjecture", "grid", "random_chains", "eps_decades",
+           "chains_with_eps", "exact_rationals", "chain_from_spec", "chain_from_params", "Counterexample",
            "SearchOutcome", "search_counterexample", "DEFAULT_VERIFY_EXAMPLES"]
 
 DEFAULT_VERIFY_EXAMPLES = (10, 40)  # (quick, full) search examples when a conjecture has no grid
-_RELATIONS = {sympy.Eq: "==", sympy.Le: "<=", sympy.Lt: "<", sympy.Ge: ">=", sympy.Gt: ">"}
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
 
 
 class ConjectureError(MetacotError):
-    """A conjecture is malformed (missing field, statement not a relation, duplicate id, ...)."""
+    """A claim or conjecture is malformed (missing field, statement not a relation, duplicate id, ...)."""
 
 
 # ----------------------------------------------------------------------------------- domains
@@ -239,244 +228,115 @@ def chain_from_params(params: dict) -> Chain | None:
     return None
 
 
-def _prepare(params: dict) -> dict:
-    """Strings that are numbers -> Fraction; 'chain' spec strings / JSON dicts -> Chain."""
-    from metacot.numerics.io import chain_from_json
+# ------------------------------------------------------------------------------- making claims
+def _check_statement(statement, where):
+    from metacot.numerics.verify.evidence import StatementError, relations_of
 
-    out = {}
-    for k, v in params.items():
-        if k == "chain" and isinstance(v, str):
-            v = chain_from_spec(v)
-        elif k == "chain" and isinstance(v, dict):
-            v = chain_from_json(v)
-        elif isinstance(v, str):
-            try:
-                v = parse_number(v, what=k)
-            except MetacotError:
-                pass
-        out[k] = v
-    return out
-
-
-def params_to_json(params: dict) -> dict:
-    """JSON-able view of instance parameters (chains by name and size, exact numbers as strings)."""
-    out = {}
-    for k, v in params.items():
-        if isinstance(v, Chain):
-            out[k] = v.name or f"chain(n={v.n})"
-        else:
-            out[k] = to_json_value(v)
-    return out
-
-
-def _symbol_aliases() -> dict[str, str]:
-    """Python names of metacot.theory.symbols -> sympy names (eps -> epsilon, eps_max -> epsilon_max, T0 -> T_0)."""
+    if statement is None:
+        raise ConjectureError(f"{where}: missing required field 'statement'")
+    if isinstance(statement, sympy.logic.boolalg.BooleanAtom):
+        raise ConjectureError(f"{where}: statement evaluated to {statement} before any measurement; "
+                              f"use symbols for the measured quantities")
     try:
-        from metacot.theory import symbols as S
-    except ImportError:  # theory/ not on the path: only exact names match
-        return {}
-    return {a: getattr(S, a).name for a in getattr(S, "__all__", []) if isinstance(getattr(S, a), sympy.Symbol)}
+        relations_of(statement)
+    except StatementError as exc:
+        raise ConjectureError(f"{where}: {exc}") from None
 
 
-def _to_sympy(v, what):
-    if isinstance(v, sympy.Basic):
-        return v
-    if isinstance(v, bool):
-        raise ConjectureError(f"value of {what} is a boolean, expected a number")
-    if isinstance(v, int):
-        return sympy.Integer(v)
-    if isinstance(v, Fraction):
-        return sympy.Rational(v.numerator, v.denominator)
-    try:
-        import mpmath
+def claim(id=None, statement=None, *, paper: str = "user conjecture", description: str = "",
+          expect: str = "holds", reason: str = "", counterexample: str = "", corrected: str = "",
+          search=None, register_claim: bool = True) -> Claim:
+    """Create (and register) a claim; add its parts with the ``@c.part(...)`` decorator.
 
-        if isinstance(v, mpmath.mpf):
-            return sympy.Float(v, mpmath.mp.dps)
-    except ImportError:  # pragma: no cover
-        pass
-    try:
-        import numpy as np
+    Parameters
+    ----------
+    id : str
+        Unique id of letters, digits and ``._:-``.
+    statement : sympy relation or And of relations
+        ``measured REL predicted``.
+    paper : str
+        The paper result it sharpens.
+    expect : {"holds", "refuted"}
+        A refuted claim also names ``reason`` and ``counterexample`` (an instance id of one of its parts)
+        and, where one exists, the ``corrected`` claim's id.
+    search : dict or hypothesis strategy, optional
+        Parameter space of the first part for ``metacot refute``.
 
-        if isinstance(v, np.integer):
-            return sympy.Integer(int(v))
-    except ImportError:  # pragma: no cover
-        pass
-    if isinstance(v, float) or hasattr(v, "__float__"):
-        f = float(v)
-        if math.isnan(f):
-            raise ConjectureError(f"value of {what} is NaN")
-        if math.isinf(f):
-            return sympy.oo if f > 0 else -sympy.oo
-        return sympy.Float(f, 17)
-    raise ConjectureError(f"value of {what} is a {type(v).__name__}, expected a number")
+    Returns
+    -------
+    Claim
 
-
-def _from_sympy(x):
-    """sympy number -> Fraction (rational), float (other finite), ±inf."""
-    if x is sympy.oo:
-        return math.inf
-    if x is -sympy.oo:
-        return -math.inf
-    if isinstance(x, sympy.Rational):
-        return Fraction(int(x.p), int(x.q))
-    if x.is_number:
-        v = complex(x.evalf(30))
-        if v.imag != 0:
-            raise ConjectureError(f"statement side evaluated to a complex number {x}")
-        return float(v.real)
-    raise ConjectureError(f"statement side did not evaluate to a number: {x}")
-
-
-# ----------------------------------------------------------------------------------- the claim
-@dataclass
-class Conjecture(Claim):
-    """A user's conjecture: a metacot.numerics.verify.registry.Claim with a sympy relation, a measure function and a domain.
-
-    Created by `conjecture` / `define_conjecture` (which validate the fields); `evaluate(params)` gives
-    one InstanceResult, `search_counterexample` hunts over `search` with hypothesis."""
-
-    measure: Callable | None = None
-    grid_instances: list = field(default_factory=list)
-    quick_instances: list | None = None
-    search: Any = None
-    numeric_tolerance: Any = 0
-    verify_examples: tuple = DEFAULT_VERIFY_EXAMPLES
-
-    @property
-    def relation(self) -> str:
-        return _RELATIONS[type(self.statement)]
-
-    # registry interface -------------------------------------------------------------------
-    def list_instances(self, quick: bool) -> list[dict]:
-        if self.grid_instances:
-            if quick and self.quick_instances is not None:
-                return [dict(p) for p in self.quick_instances]
-            return [dict(p) for p in self.grid_instances]
-        n = self.verify_examples[0 if quick else 1]
-        return [{"search": "hypothesis", "examples": n}]
-
-    def run_check(self, params: dict, seed: int) -> InstanceResult:
-        if set(params) == {"search", "examples"} and params.get("search") == "hypothesis" and self.search is not None:
-            out = search_counterexample(self, max_examples=int(params["examples"]), seed=seed)
-            if out.counterexample is None:
-                return InstanceResult(params, None, None, None, self.numeric_tolerance, "holds",
-                                      f"no counterexample in {out.tried} random examples (seed {seed})")
-            r = out.counterexample.result
-            return InstanceResult(params, r.predicted, r.measured, r.error, r.tolerance, "fails",
-                                  f"counterexample after {out.tried} examples: "
-                                  f"{json.dumps(params_to_json(out.counterexample.params))}")
-        return self.evaluate(params)
-
-    # evaluation ---------------------------------------------------------------------------
-    def evaluate(self, params: dict) -> InstanceResult:
-        """Call measure on one parameter point and decide the relation (see the module docstring)."""
-        shown = params_to_json(params)
-        values = _prepare(params)
-        try:
-            measured = self.measure(**values)
-        except TypeError as exc:
-            if "argument" in str(exc):
-                raise ConjectureError(f"conjecture {self.id!r}: measure() cannot take the parameters "
-                                      f"{sorted(values)}: {exc}") from None
-            raise
-        if not isinstance(measured, dict):
-            raise ConjectureError(f"conjecture {self.id!r}: measure() must return a dict {{symbol: value}}, "
-                                  f"got {type(measured).__name__}")
-        subs = {}
-        free = self.statement.free_symbols
-        by_name = {s.name: s for s in free}
-        aliases = _symbol_aliases()
-        for k, v in values.items():
-            name = k if k in by_name else aliases.get(k)
-            if name in by_name and not isinstance(v, Chain):
-                subs[by_name[name]] = _to_sympy(v, k)
-        for k, v in measured.items():
-            if isinstance(k, str):
-                key = by_name.get(k) or by_name.get(aliases.get(k, ""), None)
-                if key is None:
-                    key = sympy.Symbol(k)
-            elif isinstance(k, sympy.Basic):
-                key = k
-            else:
-                raise ConjectureError(f"conjecture {self.id!r}: measure() keys must be symbols or names, got {k!r}")
-            subs[key] = _to_sympy(v, str(k))
-        sides = []
-        for side in (self.statement.lhs, self.statement.rhs):
-            e = side.xreplace(subs)
-            missing = sorted(s.name for s in e.free_symbols)
-            if missing:
-                raise ConjectureError(f"conjecture {self.id!r}: statement symbol(s) {', '.join(missing)} have no "
-                                      f"value; return them from measure() or add them to the domain")
-            e = sympy.simplify(e) if not e.is_number else e
-            sides.append(_from_sympy(e))
-        lhs, rhs = sides
-        return _decide(shown, self.relation, lhs, rhs, self.numeric_tolerance)
-
-
-def _decide(params, rel, lhs, rhs, tol) -> InstanceResult:
-    """measured = lhs, predicted = rhs; exact when both are Fractions, else with relative slack tol."""
-    exact = isinstance(lhs, Fraction) and isinstance(rhs, Fraction)
-    tolf = Fraction(tol) if exact and isinstance(tol, (int, Fraction)) else float(tol)
-    if not exact:
-        lhs_f, rhs_f = float(lhs), float(rhs)
-        if math.isnan(lhs_f) or math.isnan(rhs_f):
-            return InstanceResult(params, rhs, lhs, None, tol, "inconclusive", "a side is NaN")
-        lhs, rhs = lhs_f, rhs_f
-    slack = tolf * abs(rhs) if rhs not in (math.inf, -math.inf) else 0
-    if rel == "==":
-        if exact and tolf == 0:
-            err = abs(lhs - rhs)
-            return InstanceResult(params, rhs, lhs, err, Fraction(0), "holds" if err == 0 else "fails")
-        if math.isinf(float(lhs)) or math.isinf(float(rhs)):
-            ok = lhs == rhs
-            return InstanceResult(params, rhs, lhs, 0.0 if ok else math.inf, tol, "holds" if ok else "fails")
-        err = abs(lhs - rhs)
-        return InstanceResult(params, rhs, lhs, err, tol, "holds" if err <= slack else "fails",
-                              "" if tolf == 0 else "error is absolute; tolerance relative to |predicted|")
-    viol = {"<=": lhs - rhs, "<": lhs - rhs, ">=": rhs - lhs, ">": rhs - lhs}[rel]
-    strict = rel in ("<", ">")
-    if strict:
-        ok = viol < 0 or (tolf != 0 and viol <= slack and not exact)
-    else:
-        ok = viol <= slack
-    err = viol if viol > 0 else (Fraction(0) if exact else 0.0)
-    note = "" if ok else f"violated by {format_number(viol)}" + (" (equality, relation is strict)" if viol == 0 else "")
-    return InstanceResult(params, rhs, lhs, err, tol, "holds" if ok else "fails", note)
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x")
+    >>> c = claim(id="doc.square", statement=sp.Eq(x, 4), register_claim=False)
+    >>> @c.part("exact", instances=[{}])
+    ... def square():
+    ...     return {x: 2 ** 2}
+    >>> from metacot.numerics.verify.runner import run_claims
+    >>> run_claims([c])[0].verdict
+    'holds'
+    """
+    where = f"claim {id!r}" if isinstance(id, str) else "claim"
+    if not isinstance(id, str) or not _ID.match(id):
+        raise ConjectureError(f"claim id must be a non-empty string of letters, digits and ._:-, got {id!r}")
+    _check_statement(statement, where)
+    if search is not None:
+        search = _check_search(search, where)
+    c = Claim(id=id, paper=str(paper), statement=statement, description=description, expect=expect,
+              reason=reason, counterexample=counterexample, corrected=corrected, search=search)
+    if register_claim:
+        if id in REGISTRY and REGISTRY[id] is not c:
+            raise ConjectureError(f"claim id {id!r} is already registered (ids must be unique)")
+        register(c)
+    return c
 
 
 def define_conjecture(id=None, statement=None, measure=None, *, grid=None, quick=None, search=None,
                       tolerance=0, tolerance_note=None, paper="user conjecture", description=None,
-                      verify_examples=DEFAULT_VERIFY_EXAMPLES, register_claim=True) -> Conjecture:
-    """Validate and (by default) register a conjecture; returns the Conjecture (a registry Claim).
+                      verify_examples=DEFAULT_VERIFY_EXAMPLES, rung=None, expect="holds", reason="",
+                      counterexample="", register_claim=True) -> Claim:
+    """A one-part claim ``statement`` checked by ``measure`` on ``grid`` (and searched over ``search``).
 
-    id: unique claim id; statement: sympy relation `measured REL predicted`; measure(**params) -> dict;
-    grid: list of JSON-able param dicts (see `grid()`), quick: the subset for `verify --quick`;
-    search: {name: hypothesis strategy} (or one strategy of dicts) for `metacot refute`;
-    tolerance: 0 = exact, else relative, and then tolerance_note must say why it is that large.
-    At least one of grid / search is required."""
+    Parameters
+    ----------
+    id, statement : as for :func:`claim`
+    measure : callable
+        ``measure(**params) -> {symbol or name: value}``.
+    grid : list of dict, optional
+        Instances run by ``metacot verify`` (see :func:`grid`); ``quick`` the subset for ``--quick``.
+    search : dict of hypothesis strategies, optional
+        The space ``metacot refute`` searches; without a grid, ``verify`` runs a seeded search of
+        ``verify_examples`` = (quick, full) examples.
+    tolerance : number
+        0 = exact; else relative to |predicted|, and ``tolerance_note`` must say why it is that large.
+    rung : str, optional
+        The rung the measure is built to reach (default: exact when tolerance is 0, else numerical).
+
+    Returns
+    -------
+    Claim
+        Its single part is named ``main``.
+
+    Raises
+    ------
+    ConjectureError
+        A missing or malformed field (one line naming it).
+    """
     where = f"conjecture {id!r}" if isinstance(id, str) else "conjecture"
     for name, val in (("id", id), ("statement", statement), ("measure", measure)):
         if val is None:
             raise ConjectureError(f"{where}: missing required field {name!r}")
     if not isinstance(id, str) or not _ID.match(id):
         raise ConjectureError(f"conjecture id must be a non-empty string of letters, digits and ._:-, got {id!r}")
-    if isinstance(statement, sympy.logic.boolalg.BooleanAtom):
-        raise ConjectureError(f"{where}: statement evaluated to {statement} before any measurement; "
-                              f"use symbols for the measured quantities")
-    if not isinstance(statement, sympy.core.relational.Relational):
-        raise ConjectureError(f"{where}: statement must be a sympy relation (sympy.Eq, Le, Lt, Ge, Gt), "
-                              f"got {type(statement).__name__}: {str(statement)[:60]}")
-    if type(statement) not in _RELATIONS:
-        raise ConjectureError(f"{where}: relation {type(statement).__name__} is not supported "
-                              f"(use sympy.Eq, Le, Lt, Ge or Gt)")
+    _check_statement(statement, where)
     if not callable(measure):
         raise ConjectureError(f"{where}: measure must be a function returning {{symbol: value}}")
     if grid is None and search is None:
         raise ConjectureError(f"{where}: missing domain: give grid=[{{...}}, ...] and/or search={{name: strategy}}")
-    grid_list = _check_grid(grid, where, "grid") if grid is not None else []
+    grid_list = _check_grid(grid, where, "grid") if grid is not None else None
     quick_list = _check_grid(quick, where, "quick") if quick is not None else None
-    if search is not None:
-        search = _check_search(search, where)
     try:
         tol = parse_number(tolerance, what="tolerance")
     except MetacotError:
@@ -488,14 +348,17 @@ def define_conjecture(id=None, statement=None, measure=None, *, grid=None, quick
     if not (isinstance(verify_examples, tuple) and len(verify_examples) == 2
             and all(isinstance(x, int) and x >= 1 for x in verify_examples)):
         raise ConjectureError(f"{where}: verify_examples must be a pair of positive ints (quick, full)")
-    note = tolerance_note or ("exact rational comparison" if tol == 0 else "")
-    desc = description if description is not None else (measure.__doc__ or "").strip()
-    c = Conjecture(id=id, paper=str(paper), statement=statement, instances=None, check=None, tolerance=note,
-                   description=desc, module=getattr(measure, "__module__", "") or "", tags=("user",),
-                   measure=measure, grid_instances=grid_list, quick_instances=quick_list, search=search,
-                   numeric_tolerance=tol, verify_examples=verify_examples)
-    c.instances = c.list_instances
-    c.check = c.run_check
+    if grid_list is None:
+        grid_list = [{"search": "hypothesis", "examples": verify_examples[1]}]
+        quick_list = [{"search": "hypothesis", "examples": verify_examples[0]}]
+    c = claim(id=id, statement=statement, paper=paper, search=search, expect=expect, reason=reason,
+              counterexample=counterexample, register_claim=False,
+              description=description if description is not None else (measure.__doc__ or "").strip())
+    c.module = getattr(measure, "__module__", "") or ""
+    c.tags = ("user",)
+    c.add_part(Part(name="main", measure=measure, instances=grid_list, quick=quick_list,
+                    rung=rung or ("exact" if tol == 0 else "numerical"), tolerance=tol,
+                    justification=tolerance_note or "", description=c.description))
     if register_claim:
         if id in REGISTRY and REGISTRY[id] is not c:
             raise ConjectureError(f"claim id {id!r} is already registered (ids must be unique)")
@@ -504,10 +367,22 @@ def define_conjecture(id=None, statement=None, measure=None, *, grid=None, quick
 
 
 def conjecture(id=None, statement=None, **kwargs):
-    """Decorator form of define_conjecture: put it on the measure function; returns the Conjecture.
+    """Decorator form of :func:`define_conjecture`: put it on the measure function; returns the Claim.
 
-    @conjecture(id="mine.x", statement=sympy.Eq(a0, K - M - 1), grid=grid(K=[2, 3], M=[2]))
-    def ring_eps0(K, M): ...
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from metacot.theory.symbols import K, M
+    >>> a_0 = sp.Symbol("a_0")
+    >>> @conjecture(id="doc.ring-eps0", statement=sp.Eq(a_0, K - M - 1), grid=grid(K=[3], M=[2]),
+    ...             register_claim=False)
+    ... def ring_eps0(K, M):
+    ...     from metacot.numerics.families import ring
+    ...     from metacot.numerics.solvers.hitting import laurent_coefficients
+    ...     c = ring(K, M, 1)
+    ...     return {a_0: laurent_coefficients(c, c.start, c.target, order=0)[0]}
+    >>> ring_eps0.parts[0].name
+    'main'
     """
     if callable(id) and statement is None:
         raise ConjectureError("conjecture needs arguments: use @conjecture(id=..., statement=..., grid=...)")
@@ -554,17 +429,22 @@ def _check_search(s, where):
 # ----------------------------------------------------------------------- counterexample search
 @dataclass
 class Counterexample:
-    params: dict                 # the parameter point (may hold a Chain)
-    result: InstanceResult       # its evaluation (verdict 'fails')
-    chain: Chain | None = None   # the chain it is about, when known
+    """A failing point: its parameters, its evaluation and the chain it is about (when known)."""
+
+    params: dict
+    result: InstanceResult
+    chain: Chain | None = None
+    part: str = ""
 
 
 @dataclass
 class SearchOutcome:
+    """What :func:`search_counterexample` did and found."""
+
     claim_id: str
-    method: str                  # 'hypothesis' or 'grid'
-    tried: int                   # examples evaluated before the first counterexample (or in total)
-    invalid: int = 0             # examples skipped because measure rejected them (MetacotError)
+    method: str                  # 'hypothesis', 'grid' or 'recorded' (a refuted claim's stored counterexample)
+    tried: int
+    invalid: int = 0             # points skipped because measure rejected them (inconclusive)
     shrink_steps: int = 0
     counterexample: Counterexample | None = None
     seed: int = 0
@@ -578,31 +458,60 @@ class _Found(Exception):
 
 
 class _Crashed(Exception):
-    def __init__(self, params, exc):
-        super().__init__(f"{exc.__class__.__name__}: {exc}")
-        self.params, self.exc = params, exc
+    def __init__(self, params, note):
+        super().__init__(note)
+        self.params, self.note = params, note
 
 
 def search_counterexample(claim: Claim, *, max_examples: int = 200, seed: int = 0) -> SearchOutcome:
     """Look for a point of the claim's domain where it fails.
 
-    Conjectures with a `search` space: hypothesis, seeded (`hypothesis.seed(seed)`, no example database:
-    same seed ⇒ same run), up to max_examples valid examples, then shrinking to a minimal failing point.
-    Other claims: their full instance grid (at most max_examples instances), checked in order; the
-    smallest failing instance (fewest states, then smallest integer parameters) is returned.
-    Points where measure raises a MetacotError (e.g. target not reached) are skipped and counted."""
+    A refuted claim first re-runs its recorded counterexample. Claims with a ``search`` space: hypothesis
+    (seeded, no example database: same seed ⇒ same run), up to ``max_examples`` valid examples, then
+    shrinking to a minimal failing point. Other claims: their instances (at most ``max_examples``) in
+    order; the smallest failing one (fewest states, then smallest integer parameters) is returned.
+    Points whose measurement is inconclusive are skipped and counted.
+
+    Returns
+    -------
+    SearchOutcome
+    """
     if not isinstance(max_examples, int) or max_examples < 1:
         raise MetacotError(f"max_examples must be a positive integer, got {max_examples!r}")
-    if isinstance(claim, Conjecture) and claim.search is not None:
+    if claim.expect == "refuted" and claim.counterexample:
+        out = _recorded(claim, seed)
+        if out.counterexample is not None:
+            return out
+    if claim.search is not None:
         return _hypothesis_search(claim, max_examples, seed)
     return _grid_search(claim, max_examples, seed)
 
 
-def _hypothesis_search(claim: Conjecture, max_examples: int, seed: int) -> SearchOutcome:
+def _recorded(claim: Claim, seed: int) -> SearchOutcome:
+    from metacot.numerics.verify.check import evaluate_instance
+    from metacot.numerics.verify.runner import instance_seed
+
+    out = SearchOutcome(claim.id, "recorded", 0, seed=seed, note=f"the recorded counterexample: {claim.reason}")
+    for part, iid, params in claim.instances(False) + claim.instances(True):
+        if iid == claim.counterexample:
+            out.tried = 1
+            res = evaluate_instance(claim, part, iid, params, instance_seed(seed, claim.id, iid))
+            if res.verdict == "fails":
+                out.counterexample = Counterexample(params, res, chain_from_params(params), part.name)
+            else:
+                out.note = f"the recorded counterexample {iid} no longer refutes the claim ({res.verdict})"
+            break
+    return out
+
+
+def _hypothesis_search(claim: Claim, max_examples: int, seed: int) -> SearchOutcome:
     from hypothesis import HealthCheck, Phase, Verbosity, given, reject, settings
     from hypothesis import seed as hseed
     from hypothesis.errors import FailedHealthCheck, Flaky, Unsatisfiable
 
+    from metacot.numerics.verify.check import evaluate_instance
+
+    part = claim.parts[0]
     state = {"tried": 0, "invalid": 0, "shrink": 0, "found": False}
 
     def probe(params):
@@ -610,17 +519,10 @@ def _hypothesis_search(claim: Conjecture, max_examples: int, seed: int) -> Searc
             state["shrink"] += 1
         else:
             state["tried"] += 1
-        try:
-            res = claim.evaluate(params)
-        except ConjectureError:
-            raise
-        except MetacotError:
-            if not state["found"]:
-                state["invalid"] += 1
-            reject()
-        except Exception as exc:  # a bug in measure: shrink it too, then report it (exit 2)
-            raise _Crashed(params, exc) from None
+        res = evaluate_instance(claim, part, instance_id(part.name, params), params, seed)
         if res.verdict == "inconclusive":
+            if res.crashed:                      # a bug in measure: report it (exit 2), do not skip it
+                raise _Crashed(params, res.note)
             if not state["found"]:
                 state["invalid"] += 1
             reject()
@@ -636,10 +538,11 @@ def _hypothesis_search(claim: Conjecture, max_examples: int, seed: int) -> Searc
     try:
         test()
     except _Found as f:
-        out.counterexample = Counterexample(f.params, f.result, chain_from_params(f.params))
+        out.counterexample = Counterexample(f.params, f.result, chain_from_params(f.params), part.name)
     except _Crashed as c:
-        raise MetacotError(f"conjecture {claim.id!r}: measure raised {c.exc.__class__.__name__}: {c.exc} "
-                           f"at {json.dumps(params_to_json(c.params))}") from None
+        from metacot.numerics.verify.check import format_params
+
+        raise MetacotError(f"conjecture {claim.id!r}: {c.note} at {format_params(c.params)}") from None
     except (Unsatisfiable, FailedHealthCheck):
         out.note = "hypothesis could not generate valid examples (measure rejected almost all of them)"
     except Flaky:
@@ -655,27 +558,22 @@ def _size_key(params: dict, chain: Chain | None):
 
 
 def _grid_search(claim: Claim, max_examples: int, seed: int) -> SearchOutcome:
+    from metacot.numerics.verify.check import evaluate_instance
     from metacot.numerics.verify.runner import instance_seed
 
     try:
-        inst = list(claim.instances(False))
-    except Exception as exc:
-        raise MetacotError(f"claim {claim.id!r}: instances() raised {exc.__class__.__name__}: {exc}") from None
+        inst = claim.instances(False)
+    except Exception as exc:  # noqa: BLE001
+        raise MetacotError(f"claim {claim.id!r}: instances raised {exc.__class__.__name__}: {exc}") from None
     if not inst:
         raise MetacotError(f"claim {claim.id!r} has no searchable domain (no search strategies, no instances)")
     out = SearchOutcome(claim.id, "grid", 0, seed=seed,
-                        note=f"no hypothesis search space: checked the claim's instance grid "
-                             f"({min(len(inst), max_examples)} of {len(inst)} instances)")
+                        note=f"no hypothesis search space: checked the claim's instances "
+                             f"({min(len(inst), max_examples)} of {len(inst)})")
     best = None
-    for i, p in enumerate(inst[:max_examples]):
+    for part, iid, p in inst[:max_examples]:
         out.tried += 1
-        try:
-            res = claim.check(dict(p), instance_seed(seed, claim.id, i))
-        except MetacotError:
-            out.invalid += 1
-            continue
-        if not isinstance(res, InstanceResult):
-            raise MetacotError(f"claim {claim.id!r}: check returned {type(res).__name__}, expected InstanceResult")
+        res = evaluate_instance(claim, part, iid, p, instance_seed(seed, claim.id, iid))
         if res.verdict == "inconclusive":
             out.invalid += 1
         if res.verdict != "fails":
@@ -686,7 +584,7 @@ def _grid_search(claim: Claim, max_examples: int, seed: int) -> SearchOutcome:
             ch = None
         key = _size_key(p, ch)
         if best is None or key < best[0]:
-            best = (key, Counterexample(p, res, ch))
+            best = (key, Counterexample(p, res, ch, part.name))
     if best is not None:
         out.counterexample = best[1]
     return out

@@ -1,34 +1,57 @@
-"""Run claims: every (claim, instance) is an independent task, executed in parallel with --jobs N.
+"""Run claims: every (claim, part, instance) is an independent task (spec 07 "Identity and reproducibility").
 
-Seeds: instance i of claim c gets seed crc32(f"{seed}:{c}:{i}"), so results do not depend on
-the number of jobs or on which claims are selected.
+Seeds: the instance with id ``iid`` of claim ``c`` gets ``crc32(f"{seed}:{c}:{iid}")``, so results depend
+neither on the number of workers nor on which claims or instances are selected. Tasks run in worker
+processes (``isolate=True``, what ``metacot verify`` does): a worker that dies, a result that cannot be
+sent back, or an instance that exceeds ``timeout`` seconds makes that instance inconclusive with the
+reason, and the run goes on; the outcome is the same for every number of workers. One SIGINT stops the
+run: pending work is cancelled, workers are killed, and the instances that finished are returned
+(``RunInterrupted`` carries them).
 """
 from __future__ import annotations
 
 import importlib.util
 import os
+import pickle
+import signal
 import sys
 import time
-import traceback
 import zlib
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 from metacot.numerics.errors import MetacotError
-from metacot.numerics.numbers import format_number, to_json_value
-from metacot.numerics.verify.registry import REGISTRY, Claim, InstanceResult, load_builtin_claims
+from metacot.numerics.verify.registry import REGISTRY, Claim, InstanceResult, claim_problem, load_builtin_claims
+
+DEFAULT_TIMEOUT = 900.0          # seconds per instance for `metacot verify` (the slowest full instance takes ~60 s)
+MODULE_IMPORT_TIMEOUT = 60.0     # seconds allowed for importing a conjecture module
 
 
-def instance_seed(seed: int, claim_id: str, index: int) -> int:
-    return zlib.crc32(f"{seed}:{claim_id}:{index}".encode())
+def instance_seed(seed: int, claim_id: str, iid) -> int:
+    """The seed of one instance: crc32 of ``"{seed}:{claim_id}:{instance id}"``.
+
+    Examples
+    --------
+    >>> instance_seed(0, "hitting.escape-law", "ks/family=ring,K=3")
+    1386441318
+    """
+    return zlib.crc32(f"{seed}:{claim_id}:{iid}".encode())
 
 
-def load_user_module(path: str):
-    """Import a user's conjecture file; its top level registers claims (see metacot.numerics.verify.conjectures).
+class RunInterrupted(Exception):
+    """The run was interrupted (SIGINT); ``reports`` holds what finished."""
 
-    One-line MetacotError (CLI exit 2) when the file is missing, fails to import, registers no claim,
-    or registers a malformed claim; claims registered by a failing file are removed again.
-    The module is cached by absolute path, so loading the same file twice is a no-op."""
+    def __init__(self, reports):
+        super().__init__("interrupted")
+        self.reports = reports
+
+
+# ------------------------------------------------------------------------------ user modules
+def load_user_module(path: str, *, timeout: float = MODULE_IMPORT_TIMEOUT):
+    """Import a user's conjecture file; its top level registers claims (see verify.conjectures).
+
+    One-line MetacotError (CLI exit 2) when the file is missing, fails to import, takes longer than
+    ``timeout`` seconds to import, registers no claim, or registers a malformed claim; claims registered
+    by a failing file are removed again. The module is cached by absolute path."""
     import hashlib
 
     if not os.path.exists(path):
@@ -55,7 +78,8 @@ def load_user_module(path: str):
         REGISTRY.update(before)
 
     try:
-        spec.loader.exec_module(mod)
+        with _time_limit(timeout, f"importing {path} took longer than {timeout:g} s (does its top level loop?)"):
+            spec.loader.exec_module(mod)
     except MetacotError as exc:
         rollback()
         raise MetacotError(f"{path}: {' '.join(str(exc).split())}") from None
@@ -71,10 +95,9 @@ def load_user_module(path: str):
     new = sorted(cid for cid in REGISTRY if cid not in before or REGISTRY[cid] is not before[cid])
     if not new:
         rollback()
-        raise MetacotError(f"{path} registers no claims (state them with metacot.numerics.verify.conjectures.conjecture "
-                           f"or metacot.numerics.verify.registry.register)")
+        raise MetacotError(f"{path} registers no claims (state them with metacot.conjecture or metacot.claim)")
     for cid in new:
-        problem = _claim_problem(REGISTRY[cid])
+        problem = claim_problem(REGISTRY[cid])
         if problem:
             rollback()
             raise MetacotError(f"{path}: claim {cid!r}: {problem}")
@@ -82,46 +105,37 @@ def load_user_module(path: str):
     return mod
 
 
-def _claim_problem(claim: Claim) -> str:
-    """'' if a claim has the fields the runner needs, else a short description of what is wrong."""
-    import sympy
+class _time_limit:
+    """SIGALRM-based limit for code running in the main thread (no-op elsewhere)."""
 
-    if not isinstance(claim.id, str) or not claim.id.strip() or any(ch.isspace() for ch in claim.id):
-        return "id must be a non-empty string without spaces"
-    if claim.statement is None:
-        return "missing required field 'statement'"
-    if not isinstance(claim.statement, sympy.Basic):
-        return f"statement must be a sympy expression or relation, got {type(claim.statement).__name__}"
-    if not callable(claim.instances):
-        return "missing required field 'instances' (a function quick -> list of parameter dicts)"
-    if not callable(claim.check):
-        return "missing required field 'check' (a function (params, seed) -> InstanceResult)"
-    if not isinstance(claim.tolerance, str) or not claim.tolerance.strip():
-        return "missing required field 'tolerance' (a string justifying the tolerance)"
-    return ""
+    def __init__(self, seconds, message):
+        self.seconds, self.message = seconds, message
+        self.active = False
 
+    def __enter__(self):
+        import threading
 
-def _init_worker(modules):
-    load_builtin_claims()
-    for m in modules:
-        load_user_module(m)
+        if self.seconds and threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+            def handler(signum, frame):
+                raise MetacotError(self.message)
 
+            self.old = signal.signal(signal.SIGALRM, handler)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+            self.active = True
+        return self
 
-def _run_one(claim_id: str, index: int, params: dict, seed: int):
-    claim = REGISTRY[claim_id]
-    t0 = time.perf_counter()
-    try:
-        res = claim.check(dict(params), seed)
-        if not isinstance(res, InstanceResult):
-            raise TypeError(f"check returned {type(res).__name__}, expected InstanceResult")
-    except Exception as exc:  # a crashing check is reported, never counted as holding
-        tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        res = InstanceResult(params, None, None, None, None, "inconclusive", f"check raised {tb}")
-    return claim_id, index, res, time.perf_counter() - t0
+    def __exit__(self, *exc):
+        if self.active:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.old)
+        return False
 
 
+# -------------------------------------------------------------------------------- reports
 @dataclass
 class ClaimReport:
+    """The results of one claim's instances, in instance order, and what they mean for its expectation."""
+
     claim: Claim
     results: list = field(default_factory=list)
     seconds: float = 0.0
@@ -137,128 +151,246 @@ class ClaimReport:
             return "inconclusive"
         return "holds"
 
-    def to_json(self):
-        return {
-            "id": self.claim.id,
-            "paper": self.claim.paper,
-            "statement": self.claim.statement_text(),
-            "tolerance_justification": self.claim.tolerance,
-            "verdict": self.verdict,
-            "seconds": round(self.seconds, 3),
-            "instances": [
-                {"params": to_json_value(r.params), "predicted": to_json_value(r.predicted),
-                 "measured": to_json_value(r.measured), "error": to_json_value(r.error),
-                 "tolerance": to_json_value(r.tolerance), "verdict": r.verdict, "note": r.note}
-                for r in self.results
-            ],
-        }
+    @property
+    def meets_expectation(self) -> bool:
+        if self.claim.expect == "holds":
+            return self.verdict == "holds"
+        ce = [r for r in self.results if r.id == self.claim.counterexample]
+        return bool(ce) and ce[0].verdict == "fails"
+
+    @property
+    def outcome(self) -> str:
+        """holds · refuted (as expected) · FAILS · NOT REFUTED · inconclusive"""
+        v, e = self.verdict, self.claim.expect
+        if e == "holds":
+            return {"holds": "holds", "fails": "FAILS", "inconclusive": "inconclusive"}[v]
+        if self.meets_expectation:
+            return "refuted (as expected)"
+        return "inconclusive" if v == "inconclusive" else "NOT REFUTED"
+
+    @property
+    def rung(self) -> str | None:
+        """The strongest rung among the instances that support the outcome (holding instances of a claim
+        expected to hold, failing ones of a refuted claim)."""
+        from metacot.numerics.verify.evidence import strongest
+
+        want = "holds" if self.claim.expect == "holds" else "fails"
+        return strongest(r.rung for r in self.results if r.verdict == want)
 
 
-def run_claims(claims: list[Claim], *, quick: bool = False, seed: int = 0, jobs: int = 1,
-               modules: tuple = (), progress=None) -> list[ClaimReport]:
-    """Run every instance of the selected claims; returns one ClaimReport per claim, in order."""
-    tasks = []
-    reports = {c.id: ClaimReport(c) for c in claims}
+@dataclass
+class _Task:
+    claim_id: str
+    part: str
+    iid: str
+    params: dict
+    seed: int
+    index: int
+
+
+_RUN: dict[str, Claim] = {}          # the claims of the current run (visible to forked workers)
+
+
+def _evaluate(task: _Task) -> InstanceResult:
+    from metacot.numerics.verify.check import evaluate_instance
+
+    claim = _RUN[task.claim_id]
+    part = next(p for p in claim.parts if p.name == task.part)
+    return evaluate_instance(claim, part, task.iid, task.params, task.seed)
+
+
+def _failed(task: _Task, note: str) -> InstanceResult:
+    from metacot.numerics.verify.check import params_to_json
+
+    part = next(p for p in _RUN[task.claim_id].parts if p.name == task.part)
+    return InstanceResult(params_to_json(task.params), None, None, None, part.tolerance, "inconclusive", note,
+                          id=task.iid, part=task.part)
+
+
+def tasks_of(claims: list[Claim], quick: bool, seed: int) -> tuple[list[_Task], dict]:
+    """The tasks of a run in order, and per-claim problems found while listing instances."""
+    tasks, problems = [], {}
     for c in claims:
         try:
-            inst = list(c.instances(quick))
-        except Exception as exc:
-            reports[c.id].results.append(InstanceResult({}, None, None, None, None, "inconclusive",
-                                                        f"instances() raised {exc.__class__.__name__}: {exc}"))
+            inst = c.instances(quick)
+        except Exception as exc:  # noqa: BLE001
+            problems[c.id] = f"instances raised {exc.__class__.__name__}: {exc}"
             continue
-        for i, p in enumerate(inst):
-            tasks.append((c.id, i, p, instance_seed(seed, c.id, i)))
-    slots = {cid: {} for cid in reports}
-    done = 0
+        for part, iid, params in inst:
+            tasks.append(_Task(c.id, part.name, iid, params, instance_seed(seed, c.id, iid), len(tasks)))
+    return tasks, problems
+
+
+def run_claims(claims: list[Claim], *, quick: bool = False, seed: int = 0, jobs: int = 1, isolate: bool = False,
+               timeout: float | None = None, progress=None, backend=None) -> list[ClaimReport]:
+    """Run every instance of the selected claims; one ClaimReport per claim, in the given order.
+
+    Parameters
+    ----------
+    claims : list of Claim
+    quick : bool
+        Run each part's quick instance set.
+    seed : int
+        Base seed (non-negative).
+    jobs : int
+        Worker processes (with ``isolate`` or jobs > 1).
+    isolate : bool
+        Run in worker processes even for jobs = 1 (``metacot verify`` does: crashes, hangs and dead
+        workers then give the same outcome for every ``jobs``).
+    timeout : float, optional
+        Seconds per instance before it is stopped and reported inconclusive (worker processes only).
+    progress : callable, optional
+        ``progress(done, total, label)`` after every finished instance.
+    backend : callable, optional
+        ``backend(tasks, evaluate, on_result)`` runs the tasks elsewhere (e.g. a Dask cluster).
+
+    Raises
+    ------
+    RunInterrupted
+        On SIGINT, with the reports of what finished.
+    """
+    global _RUN
+    _RUN = {c.id: c for c in claims}
+    tasks, problems = tasks_of(claims, quick, seed)
+    reports = {c.id: ClaimReport(c) for c in claims}
+    for cid, note in problems.items():
+        reports[cid].results.append(InstanceResult({}, None, None, None, None, "inconclusive", note, id="instances"))
+    slots: dict[int, InstanceResult] = {}
+    seconds: dict[str, float] = {c.id: 0.0 for c in claims}
     total = len(tasks)
     if progress:
-        progress(done, total, "")
-    if jobs <= 1 or total <= 1:
-        for t in tasks:
-            cid, i, res, dt = _run_one(*t)
-            slots[cid][i] = res
-            reports[cid].seconds += dt
-            done += 1
-            if progress:
-                progress(done, total, cid)
-    else:
-        import multiprocessing as mp
+        progress(0, total, "")
 
-        ctx = mp.get_context("fork") if sys.platform != "win32" else None
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(tuple(modules),)) as ex:
-            futs = [ex.submit(_run_one, *t) for t in tasks]
-            for f in as_completed(futs):
-                cid, i, res, dt = f.result()
-                slots[cid][i] = res
-                reports[cid].seconds += dt
-                done += 1
-                if progress:
-                    progress(done, total, cid)
+    def on_result(task: _Task, res: InstanceResult, dt: float):
+        slots[task.index] = res
+        seconds[task.claim_id] += dt
+        if progress:
+            progress(len(slots), total, f"{task.claim_id} {task.iid}")
+
+    interrupted = False
+    try:
+        if backend is not None:
+            backend(tasks, _evaluate, on_result)
+        elif not isolate and jobs <= 1:
+            for t in tasks:
+                t0 = time.perf_counter()
+                on_result(t, _evaluate(t), time.perf_counter() - t0)
+        else:
+            _run_in_workers(tasks, max(1, jobs), timeout, on_result)
+    except KeyboardInterrupt:
+        interrupted = True
+    for t in tasks:
+        if t.index in slots:
+            reports[t.claim_id].results.append(slots[t.index])
     for cid, rep in reports.items():
-        rep.results.extend(slots[cid][i] for i in sorted(slots[cid]))
-    return [reports[c.id] for c in claims]
+        rep.seconds = seconds[cid]
+    out = [reports[c.id] for c in claims]
+    if interrupted:
+        raise RunInterrupted(out)
+    return out
 
 
-def progress_bar(stream=None, width: int = 30):
-    """A one-line progress bar on stderr (only when it is a terminal)."""
-    stream = stream or sys.stderr
-    if not stream.isatty():
-        return None
-    t0 = time.perf_counter()
-
-    def show(done, total, cid):
-        frac = done / total if total else 1.0
-        fill = int(width * frac)
-        stream.write(f"\r[{'#' * fill}{'.' * (width - fill)}] {done}/{total} {time.perf_counter() - t0:6.1f}s {cid[:40]:<40}")
-        if done == total:
-            stream.write("\n")
-        stream.flush()
-
-    return show
-
-
-def _cell(x, width=22):
-    if x is None:
-        s = "-"
-    elif isinstance(x, str):
-        s = x
-    else:
-        s = format_number(x)
-    return s if len(s) <= width else s[: width - 1] + "…"
+# ------------------------------------------------------------------------------ worker pool
+def _worker_main(conn):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)     # the parent stops the run; workers are killed by it
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        t0 = time.perf_counter()
+        res = _evaluate(task)
+        dt = time.perf_counter() - t0
+        try:
+            payload = pickle.dumps((task.index, res, dt))
+        except Exception as exc:  # noqa: BLE001  (a result that cannot travel is reported, not lost)
+            res = _failed(task, f"result could not be sent back from the worker: {exc.__class__.__name__}: {exc}")
+            payload = pickle.dumps((task.index, res, dt))
+        try:
+            conn.send_bytes(payload)
+        except (BrokenPipeError, OSError):
+            return
 
 
-def _params_text(p: dict, width=34):
-    s = ",".join(f"{k}={_cell(v, 12)}" for k, v in p.items())
-    return s if len(s) <= width else s[: width - 1] + "…"
+class _Worker:
+    def __init__(self, ctx):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(child,), daemon=True)
+        self.proc.start()
+        child.close()
+        self.task: _Task | None = None
+        self.started = 0.0
+
+    def submit(self, task: _Task):
+        self.task, self.started = task, time.monotonic()
+        self.conn.send(task)
+
+    def kill(self):
+        try:
+            self.proc.kill()
+        except (OSError, AttributeError):  # pragma: no cover
+            pass
+        self.proc.join(5)
+        self.conn.close()
 
 
-def format_table(reports: list[ClaimReport]) -> str:
-    head = ("claim", "instance", "predicted", "measured", "error", "tolerance", "verdict")
-    rows = []
-    for rep in reports:
-        for r in rep.results:
-            rows.append((rep.claim.id, _params_text(r.params), _cell(r.predicted), _cell(r.measured),
-                         _cell(r.error, 10), _cell(r.tolerance, 10), r.verdict))
-    widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(head)]
-    line = "  ".join(h.ljust(w) for h, w in zip(head, widths))
-    out = [line, "  ".join("-" * w for w in widths)]
-    out += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows]
-    out.append("")
-    counts = {v: sum(rep.verdict == v for rep in reports) for v in ("holds", "fails", "inconclusive")}
-    out.append(f"{len(reports)} claims: {counts['holds']} hold, {counts['fails']} fail, "
-               f"{counts['inconclusive']} inconclusive")
-    for rep in reports:
-        if rep.verdict != "holds":
-            notes = "; ".join(sorted({r.note for r in rep.results if r.verdict != 'holds' and r.note}))
-            out.append(f"  {rep.claim.id}: {rep.verdict}" + (f" ({notes[:200]})" if notes else ""))
-    return "\n".join(out)
+def _run_in_workers(tasks: list[_Task], jobs: int, timeout: float | None, on_result):
+    import multiprocessing as mp
+    from multiprocessing.connection import wait
 
-
-def report_json(reports: list[ClaimReport], *, seed: int, quick: bool) -> dict:
-    return {
-        "seed": seed,
-        "quick": quick,
-        "summary": {v: sum(rep.verdict == v for rep in reports) for v in ("holds", "fails", "inconclusive")},
-        "claims": [rep.to_json() for rep in reports],
-    }
+    ctx = mp.get_context("fork")
+    pending = list(reversed(tasks))
+    workers = [_Worker(ctx) for _ in range(min(jobs, max(1, len(tasks))))]
+    try:
+        while pending or any(w.task for w in workers):
+            for i, w in enumerate(workers):
+                if w.task is None and pending:
+                    if not w.proc.is_alive():
+                        w.kill()
+                        w = workers[i] = _Worker(ctx)
+                    w.submit(pending.pop())
+            busy = [w for w in workers if w.task is not None]
+            now = time.monotonic()
+            wait_for = 1.0
+            if timeout:
+                wait_for = max(0.0, min([wait_for] + [w.started + timeout - now for w in busy]))
+            ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=wait_for)
+            for i, w in enumerate(workers):
+                if w.task is None:
+                    continue
+                task = w.task
+                if w.conn in ready:
+                    try:
+                        idx, res, dt = pickle.loads(w.conn.recv_bytes())
+                    except (EOFError, OSError):
+                        res, dt = None, time.monotonic() - w.started
+                    if res is not None:
+                        w.task = None
+                        on_result(task, res, dt)
+                        continue
+                if w.proc.sentinel in ready or not w.proc.is_alive():
+                    code = w.proc.exitcode
+                    w.kill()
+                    workers[i] = _Worker(ctx)
+                    on_result(task, _failed(task, f"the worker process died while running this instance "
+                                                  f"(exit code {code})"), time.monotonic() - w.started)
+                    continue
+                if timeout and time.monotonic() - w.started > timeout:
+                    w.kill()
+                    workers[i] = _Worker(ctx)
+                    on_result(task, _failed(task, f"timed out after {timeout:g} s"),
+                              time.monotonic() - w.started)
+    finally:
+        for w in workers:
+            if w.task is None and w.proc.is_alive():
+                try:
+                    w.conn.send(None)
+                except (BrokenPipeError, OSError):
+                    pass
+        deadline = time.monotonic() + 1.0
+        for w in workers:
+            w.proc.join(max(0.0, deadline - time.monotonic()))
+            if w.proc.is_alive():
+                w.kill()

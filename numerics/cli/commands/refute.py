@@ -1,7 +1,9 @@
 """`metacot refute CLAIM_ID`: search a claim's domain for a counterexample (metacot.numerics.verify.conjectures).
 
-Exit 0: none found (prints how many examples were tried); 1: a counterexample (printed, and its chain
-written as a chain JSON file that `metacot meta`/`hitting`/`asymptotics` accept); 2: bad input.
+Exit 0: none found (prints how many examples were tried), or a claim registered as refuted whose recorded
+counterexample still refutes it (reproduced and printed); 1: a counterexample to a claim expected to hold
+(printed; with --out its chain is written as a chain JSON file that `metacot meta`/`hitting`/`asymptotics`
+accept); 2: bad input.
 """
 from __future__ import annotations
 
@@ -20,8 +22,7 @@ def add_parser(sub):
     p.add_argument("--max-examples", type=int, default=200, metavar="N",
                    help="valid random examples to try (default 200; grid claims: at most N instances)")
     p.add_argument("--seed", type=int, default=0, help="seed of the search (same seed => same result; default 0)")
-    p.add_argument("--out", metavar="FILE",
-                   help="where to write the counterexample chain (default: counterexample-<claim id>.json)")
+    p.add_argument("--out", metavar="FILE", help="write the counterexample's chain to FILE (JSON chain file)")
     p.add_argument("--json", action="store_true", help="print a JSON report instead of text")
     p.set_defaults(func=cmd_refute)
 
@@ -53,7 +54,8 @@ def _chain_summary(chain) -> dict:
 
 def cmd_refute(args) -> int:
     from metacot.numerics.cli.helpers import emit_json, fmt
-    from metacot.numerics.verify.conjectures import Conjecture, params_to_json, search_counterexample
+    from metacot.numerics.verify.check import format_value, params_to_json
+    from metacot.numerics.verify.conjectures import search_counterexample
     from metacot.numerics.errors import MetacotError
     from metacot.numerics.io import save_chain
     from metacot.numerics.verify.registry import load_builtin_claims, select
@@ -85,27 +87,36 @@ def cmd_refute(args) -> int:
                 print(f"note: {out.note}")
         return 0
     r = ce.result
-    rep["counterexample"] = {"params": params_to_json(ce.params), "measured": r.measured, "predicted": r.predicted,
-                             "error": r.error, "tolerance": r.tolerance, "note": r.note,
-                             "shrink_steps": out.shrink_steps}
+    from metacot.numerics.verify.check import value_to_json
+
+    rep["counterexample"] = {"id": r.id, "part": ce.part, "params": params_to_json(ce.params),
+                             "relation": r.relation, "measured": value_to_json(r.measured),
+                             "predicted": value_to_json(r.predicted), "error": value_to_json(r.error),
+                             "slack": value_to_json(r.slack), "tolerance": value_to_json(r.tolerance),
+                             "rung": r.rung, "note": r.note, "shrink_steps": out.shrink_steps}
+    if claim.expect == "refuted":
+        rep["expected"] = True
+        rep["reason"] = claim.reason
     path = None
     if ce.chain is not None:
-        path = args.out or f"counterexample-{claim.id}.json"
-        save_chain(ce.chain, path)
-        rep["chain_file"] = path
         rep["chain"] = _chain_summary(ce.chain)
-    else:
-        rep["chain_file"] = None
+        if args.out:
+            path = args.out
+            save_chain(ce.chain, path)
+    rep["chain_file"] = path
+    code = 0 if claim.expect == "refuted" else 1
     if args.json:
         emit_json(rep)
-        return 1
+        return code
     print(f"refute {claim.id}: {claim.statement_text()}")
-    rel = claim.relation if isinstance(claim, Conjecture) else "vs"
+    if claim.expect == "refuted":
+        print(f"(registered as refuted: {claim.reason})")
+    rel = r.relation or "vs"
     print(f"COUNTEREXAMPLE after {out.tried} examples ({out.method}, seed {args.seed}"
           + (f", shrunk in {out.shrink_steps} steps" if out.method == "hypothesis" else "") + "):")
     for k, v in params_to_json(ce.params).items():
         print(f"  {k} = {v if isinstance(v, str) else fmt(v)}")
-    print(f"  measured (lhs) = {fmt(r.measured)}  {rel}  predicted (rhs) = {fmt(r.predicted)}   "
+    print(f"  measured (lhs) = {format_value(r.measured)}  {rel}  predicted (rhs) = {format_value(r.predicted)}   "
           f"-> {r.verdict}" + (f" ({r.note})" if r.note else ""))
     if ce.chain is not None:
         c = ce.chain
@@ -121,7 +132,8 @@ def cmd_refute(args) -> int:
                    None)
         ok = eps is not None and not (isinstance(eps, float) and math.isinf(eps))
         hint = f"`metacot hitting {path} --eps {fmt(eps)}`" if ok else f"`metacot hitting {path} --eps EPS`"
-        print(f"wrote the chain to {path}; inspect it with `metacot meta {path}` or {hint}")
-    else:
-        print("(this claim's instances do not name a chain, so no chain file was written)")
-    return 1
+        if path:
+            print(f"wrote the chain to {path}; inspect it with `metacot meta {path}` or {hint}")
+        else:
+            print("save the chain with --out FILE to inspect it with `metacot meta FILE` or `metacot hitting FILE`")
+    return code

@@ -27,7 +27,7 @@ from metacot.numerics.solvers.reduction import hitting_reduction
 from metacot.numerics.solvers.meta_chain import escape_rates, jump_chain, jump_hitting_times, meta_hitting_times, meta_rates
 from metacot.numerics.numbers import format_number
 from metacot.numerics.families import family_chain
-from metacot.numerics.verify.registry import Claim, InstanceResult, register
+from metacot.numerics.verify.legacy import Claim, InstanceResult, register
 
 PAPER = "Sec. 4, Alg. 4"
 Z = 4.0  # Monte Carlo z-score: two-sided normal confidence 99.994%

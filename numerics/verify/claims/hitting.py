@@ -19,7 +19,9 @@ from metacot.numerics.errors import MetacotError
 from metacot.numerics.solvers.hitting import hitting_laurent, hitting_time, laurent_coefficients
 from metacot.numerics.solvers.meta_chain import cluster_stationary_laws, escape_rates, meta_generator, meta_hitting_times
 from metacot.numerics.families import family_chain
-from metacot.numerics.verify.registry import Claim, InstanceResult, compare, register
+from metacot.numerics.verify.conjectures import claim
+from metacot.numerics.verify.evidence import Inconclusive
+from metacot.numerics.verify.legacy import Claim, InstanceResult, compare, register
 from metacot.theory import hitting as th
 from metacot.theory.symbols import K as sK, M as sM, q as sq
 
@@ -39,6 +41,14 @@ def _to_mp(v):
 
 
 # =============================================================================== H1 hitting.leading-order
+leading_order = claim(
+    id="hitting.leading-order", paper=PAPER, statement=th.leading_order,
+    description="For x in C_k, y in C_l (k != l): E_x[tau_y](eps) is an exact rational function of eps with a "
+                "simple pole at 0 whose eps^-1 Laurent coefficient equals the meta-chain hitting time "
+                "h_meta(k -> l), for every such x and y (the limit lim eps*E_x[tau_y] = h_meta, stated through "
+                "what is measured).")
+
+
 def _h1_instances(quick):
     specs = [(0, [2, 3]), (1, [3, 2, 2]), (2, [2, 3, 2, 3]), (3, [4, 3, 4]), (4, [1, 3, 2]), (5, [3, 3, 3, 1])]
     if not quick:
@@ -46,13 +56,15 @@ def _h1_instances(quick):
     return [{"family": "random", "seed": s, "sizes": z, "extra": 2 + s % 3, "ds": bool(s % 2)} for s, z in specs]
 
 
-def _h1_check(p, seed):
-    chain = family_chain(p)
+@leading_order.part("exact", instances=_h1_instances(False), quick=_h1_instances(True), rung="exact")
+def leading_order_exact(**params):
+    """Every pair (x outside C_l, y in C_l), l the target's cluster: pole order and ε^{-1} coefficient of the
+    exact rational function E_x[τ_y](ε) (state reduction over QQ(ε)), against h^meta(k → l)."""
+    chain = family_chain(params)
     lab = chain.cluster_of
     h = meta_hitting_times(chain)
     l = int(lab[chain.target])
-    worst, bad = Fraction(0), None
-    start_coeffs = None
+    cases = []
     for y in chain.clusters[l]:
         f = hitting_laurent(chain, y)
         for x in range(chain.n):
@@ -60,30 +72,11 @@ def _h1_check(p, seed):
             if k == l:
                 continue
             if f[x] is None:
-                return InstanceResult(p, h[k][l], "inf", "inf", 0, "fails", f"E_{x}[tau_{y}] infinite for small eps")
-            co = f[x].laurent(0)
-            if min(co) < -1:
-                return InstanceResult(p, h[k][l], f"pole of order {-min(co)}", "inf", 0, "fails",
-                                      f"E_{x}[tau_{y}] has a pole of order {-min(co)} at eps = 0")
-            d = abs(co.get(-1, Fraction(0)) - h[k][l])
-            if d > worst or bad is None:
-                worst, bad = max(worst, d), (x, y)
-            if x == chain.start and y == chain.target:
-                start_coeffs = co
-    k0 = int(lab[chain.start])
-    note = (f"all x outside C{l} and all y in C{l} checked; start {chain.start}: "
-            f"eps^-1 = {start_coeffs.get(-1)}, eps^0 = {start_coeffs.get(0)}")
-    return InstanceResult(p, h[k0][l], start_coeffs.get(-1, Fraction(0)), worst, Fraction(0),
-                          "holds" if worst == 0 else "fails", note + ("" if worst == 0 else f"; worst pair {bad}"))
-
-
-register(Claim(
-    id="hitting.leading-order", paper=PAPER, statement=th.leading_order,
-    instances=_h1_instances, check=_h1_check,
-    tolerance="0 (exact rational equality of the eps^-1 Laurent coefficient and h_meta)",
-    description="For x in C_k, y in C_l (k != l): the eps^-1 coefficient of the exact rational function "
-                "E_x[tau_y](eps) equals the meta-chain hitting time h_meta(k -> l), for every x and y. "
-                "Measured = start's coefficient; error = worst |difference| over all (x, y). Note gives eps^0."))
+                raise Inconclusive(f"E_{x}[tau_{y}] is infinite for small eps (target not reached a.s.)")
+            co = f[x].laurent(-1)
+            cases.append({th.pole_order: f[x].pole_order(), th.a_m1: co.get(-1, Fraction(0)),
+                          th.h_meta: h[k][l], "note": f"x = {x}, y = {y}"})
+    return cases
 
 
 # =============================================================================== H2 hitting.canonical
@@ -396,3 +389,45 @@ register(Claim(
     tolerance="0 (exact rational inequality; exact equality for ring)",
     description="If every path start -> target crosses at least D sparse edges then lim eps*E[tau] >= D/max_k lambda_k "
                 "(exact eps^-1 Laurent coefficient); ring: D = K-1 and equality (K-1)M/q."))
+
+
+# =============================================================================== F1 hitting.exact-canonical
+exact_canonical = claim(
+    id="hitting.exact-canonical", paper="Sec. 2, App. C (E[tau] = Theta(KM/eps) with its constant)",
+    statement=th.exact_canonical,
+    description="ring(K, M, q) and uniform-escape(K, M, q), from the source of C_1 to the entry state of C_K: "
+                "E[tau] = (K-1)M/(q eps) + (K - M - 1) exactly for every 0 < eps <= 1/q (M >= 2); "
+                "(K-1)/(q eps) for M = 1 (spec 08 F1).")
+
+
+@exact_canonical.part("proved-ring", instances=[{"family": "ring"}], rung="proved")
+def exact_canonical_proved_ring(family):
+    """E[τ] of ring(K, M, q) for symbolic K, M ≥ 2, q, ε: the lumped two-state system of each block solved
+    by sympy (metacot.theory.hitting.ring_hitting_time_lumped), never the closed form itself."""
+    return {th.E_tau: th.ring_hitting_time_lumped()}
+
+
+def _f1_grid(quick):
+    grid_ = [(2, 2, "1"), (3, 2, "1"), (4, 3, "1/2"), (5, 4, "3")] if quick else \
+        [(K, M, q) for K in (2, 3, 5, 8) for M in (2, 3, 5) for q in ("1", "1/2", "3")]
+    eps = ["1/3", "1/1000", "1e-30"]
+    return [{"family": fam, "K": K, "M": M, "q": q, "eps": e}
+            for fam in ("ring", "uniform-escape") for K, M, q in grid_ for e in eps]
+
+
+@exact_canonical.part("exact", instances=_f1_grid(False), quick=_f1_grid(True), rung="exact")
+def exact_canonical_exact(family, K, M, q, eps):
+    """Exact E[τ] (rational state reduction) of the family chain at rational ε ≤ 1/q."""
+    chain = family_chain({"family": family, "K": K, "M": M, "q": str(q)})
+    eps = min(eps, chain.eps_max)
+    return {th.E_tau: hitting_time(chain, chain.start, chain.target, eps, "exact")}
+
+
+@exact_canonical.part("exact-M1", statement=th.exact_canonical_m1, rung="exact",
+                      instances=[{"family": f, "K": K, "M": 1, "q": q, "eps": e} for f in ("ring", "uniform-escape")
+                                 for K, q in ((2, "1"), (4, "1/2"), (7, "2")) for e in ("1/5", "1e-20")],
+                      quick=[{"family": "ring", "K": 4, "M": 1, "q": "1/2", "eps": "1e-20"}])
+def exact_canonical_m1(family, K, M, q, eps):
+    """M = 1: every cluster is its own source, so each costs 1/(εq): E[τ] = (K−1)/(qε) (exact)."""
+    chain = family_chain({"family": family, "K": K, "M": M, "q": str(q)})
+    return {th.E_tau: hitting_time(chain, chain.start, chain.target, min(eps, chain.eps_max), "exact")}

@@ -19,7 +19,7 @@ from metacot.numerics.families import ring, uniform_escape
 from metacot.numerics.lower_bounds.groups import get_group
 from metacot.numerics.lower_bounds.logical import (candidate_task, global_learner, indistinguishable_pair, labelled_family_task,
                        local_learner_constant, view, view_bytes)
-from metacot.numerics.verify.registry import Claim, InstanceResult, register
+from metacot.numerics.verify.legacy import Claim, InstanceResult, register
 from metacot.numerics.lower_bounds.sq import (correlation_matrix, max_row_abs_sum, query_lower_bound, simulate_learners, sda,
                   sq_dimension)
 from metacot.theory import lower_bounds as th

@@ -13,7 +13,7 @@ from metacot.numerics.solvers.meta_chain import meta_hitting_times
 from metacot.numerics.numbers import parse_number
 from metacot.numerics.algorithms.ppo import SIGN_SHIFT, ppo_clip, sign_iteration_ratio
 from metacot.numerics.families import family_chain as _family_chain
-from metacot.numerics.verify.registry import Claim, InstanceResult, register
+from metacot.numerics.verify.legacy import Claim, InstanceResult, register
 
 PAPER = "Sec. 3, Alg. 3; App. D"
 

@@ -12,7 +12,7 @@ from metacot.numerics.solvers.hitting import hitting_time
 from metacot.numerics.algorithms.pretrain import (default_theta, kl_rows, log_softmax_rows, model_chain, row_gd_trajectory, softmax_rows,
                         stationary_law, true_kernel)
 from metacot.numerics.families import family_chain
-from metacot.numerics.verify.registry import Claim, InstanceResult, register
+from metacot.numerics.verify.legacy import Claim, InstanceResult, register
 
 PAPER = "Sec. 3, Alg. 1; App. D"
 

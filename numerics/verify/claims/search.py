@@ -15,7 +15,7 @@ import sympy as sp
 from metacot.numerics.errors import MetacotError
 from metacot.numerics.families import entry_state, ring, uniform_escape
 from metacot.numerics.families import family_chain
-from metacot.numerics.verify.registry import Claim, InstanceResult, compare, register
+from metacot.numerics.verify.legacy import Claim, InstanceResult, compare, register
 from metacot.numerics.algorithms.search import (edge_cover_expectation, merge_bound, no_cover_probability, prm_guided, search_replicas)
 from metacot.theory import search as th
 from metacot.theory.symbols import K as sK, M as sM, N as sN, T0 as sT0, q as sq, eps as seps, lam as slam
