@@ -1,18 +1,32 @@
 #!/usr/bin/env python3
-"""Check the built book in a real browser (headless Chromium), offline.
+"""Check the built book in a real browser (headless Chromium), offline, the way a reader sees it.
 
     python book/check_browser.py book/_build/html [--screenshots DIR] [--chromium PATH] [--json]
 
-Serves the HTML folder on 127.0.0.1 (an ephemeral port, python http.server in a thread) and, for every page
-of book/_toc.yml, runs `chromium --headless --dump-dom` with a virtual-time budget so that scripts run. Host
-resolution is mapped to nothing except 127.0.0.1, so a page that needs the network fails the check.
-Asserts, per page:
-  * the page exists (HTML file on disk, an <h1> in the rendered DOM);
-  * math rendered: when the page has math (Sphinx `class="math` nodes), MathJax produced at least as many
-    <mjx-container> elements, and no MathJax error (`mjx-merror`, `data-mjx-error`);
-  * no broken images: every <img> src is a data: URI or a file that exists (non-empty) under the HTML folder;
-  * no cell shows an error: no `Traceback`, no stderr / traceback / error output blocks.
-Takes screenshots of the introduction and of one results chapter (default into DIR = a temporary folder).
+Serves the HTML folder on 127.0.0.1 (an ephemeral port, python http.server in a thread; every host except
+127.0.0.1 resolves to nothing, so a page that needs the network fails). For every page of book/_toc.yml (and
+Sphinx's general index when a page links to it) Chromium renders the page at 1280 px; a script injected by
+the test server waits until the page, its fonts and MathJax are ready, measures the rendered page and
+writes its findings into the DOM, which `--dump-dom` returns. Per page it asserts:
+
+  * the page exists (an HTML file, an <h1> in the rendered DOM);
+  * math rendered: as many <mjx-container> elements as Sphinx math nodes, and no MathJax error;
+  * no broken images (every <img> is a data: URI or a non-empty local file) and no raster figure shown
+    at less than twice its pixel density;
+  * no cell shows an error (Traceback, stderr / error output blocks, execution errors);
+  * no horizontal clipping: the page is not wider than the window, and no element of the article is wider
+    than its container (its content overflows it: a table, a code line, an equation, a long word); every
+    collapsed dropdown is opened first;
+  * figure text at least 9 px at display size: every glyph of every SVG figure, measured through the
+    transforms the browser applies (font size in px = its em box on screen);
+  * no raw sympy or Python reprs (`Eq(`, `Limit(`, `And(`, `{'key': …}`) outside source-code cells;
+  * no build-machine paths (/tmp/, /work/, /root/, /home/…, site-packages) in text, links or sources;
+  * text contrast at least 4.5:1 (WCAG 2) in the light and in the dark theme, for every visible text
+    element, every rendered equation and every figure's text colour;
+  * index pages are not empty (general index entries; the claims index has a row per claim).
+
+Screenshots of every page at 1280 px (full page) go to DIR (default: `screenshots/` next to the HTML folder,
+i.e. book/_build/screenshots), light theme, and dark theme with `--dark-screenshots`.
 Exit status: 0 all pages pass, 1 some check failed, 2 bad usage (e.g. Chromium not found).
 """
 from __future__ import annotations
@@ -30,10 +44,13 @@ import tempfile
 import threading
 import time
 from html.parser import HTMLParser
-from urllib.parse import unquote, urljoin, urlparse
+from urllib.parse import parse_qs, unquote, urljoin, urlparse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCREENSHOT_PAGES = ("intro", "hitting")
+WIDTH = 1280
+MIN_FIGURE_TEXT_PX = 9.0
+MIN_CONTRAST = 4.5
+MAX_SCREENSHOT_HEIGHT = 30000
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 ERROR_PATTERNS = [
     ("Python traceback", re.compile(r"Traceback \(most recent call last\)")),
@@ -43,6 +60,229 @@ ERROR_PATTERNS = [
     ("MathJax error", re.compile(r"<mjx-merror|data-mjx-error")),
     ("notebook execution error", re.compile(r"CellExecutionError|Exception encountered at")),
 ]
+CHECK_MARKER = "metacot-check-result"
+
+# The in-page measurement. It runs after load, fonts and MathJax; findings go into <pre id=CHECK_MARKER>.
+CHECK_JS = r"""
+(function () {
+  const MIN_PX = %(min_px)s, MIN_CONTRAST = %(min_contrast)s, MARKER = "%(marker)s";
+  const out = {overflow: [], small_text: [], raw_text: [], paths: [], contrast: {light: [], dark: []},
+               figures: [], page_width: 0, window_width: window.innerWidth, height: 0, index_entries: null,
+               claims_rows: null, details_opened: 0};
+  const article = document.querySelector("article.bd-article") || document.querySelector("main") || document.body;
+
+  function describe(el) {
+    let s = el.tagName.toLowerCase();
+    if (el.id) s += "#" + el.id;
+    const cls = (typeof el.className === "string" ? el.className : "").trim().split(/\s+/).filter(Boolean);
+    if (cls.length) s += "." + cls.slice(0, 3).join(".");
+    let t = (el.innerText || el.textContent || "").replace(/\s+/g, " ").trim();
+    if (t.length > 70) t = t.slice(0, 70) + "…";
+    return s + (t ? ` "${t}"` : "");
+  }
+  function visible(el) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) return false;
+    const cs = getComputedStyle(el);
+    return cs.visibility !== "hidden" && cs.display !== "none" && parseFloat(cs.opacity) > 0;
+  }
+
+  // ---- open every collapsed block so that its content is measured too
+  document.querySelectorAll("details").forEach(d => { if (!d.open) { d.open = true; out.details_opened++; } });
+  document.querySelectorAll(".toggle-hidden, .toggle-details__container").forEach(e => e.classList.remove("toggle-hidden"));
+
+  // ---- horizontal clipping
+  out.page_width = document.documentElement.scrollWidth;
+  const over = [];
+  article.querySelectorAll("*").forEach(el => {
+    if (el.closest("svg") && el.tagName.toLowerCase() !== "svg") return;
+    if (el.closest(".cell_input")) return;          // hidden source of executed cells (shown on request)
+    const cs = getComputedStyle(el);
+    if (cs.display === "inline" || cs.display === "none" || cs.position === "fixed") return;
+    if (el.clientWidth === 0) return;
+    const excess = el.scrollWidth - el.clientWidth;
+    if (excess > 1) over.push([el, excess]);
+  });
+  const overSet = new Set(over.map(x => x[0]));
+  for (const [el, excess] of over) {
+    // report the innermost element whose content overflows it (its ancestors overflow because of it)
+    let inner = false;
+    for (const other of overSet) { if (other !== el && el.contains(other)) { inner = true; break; } }
+    if (!inner) out.overflow.push(`${describe(el)}: content ${excess} px wider than the element (${el.clientWidth} px)`);
+  }
+  const ar = article.getBoundingClientRect();
+  article.querySelectorAll("img, svg, table, pre, mjx-container, .sd-card, figure").forEach(el => {
+    if (!visible(el)) return;
+    const r = el.getBoundingClientRect();
+    if (r.right > ar.right + 1.5 || r.left < ar.left - 1.5)
+      out.overflow.push(`${describe(el)}: extends ${Math.round(Math.max(r.right - ar.right, ar.left - r.left))} px beyond the article`);
+  });
+
+  // ---- figures: glyph size on screen (matplotlib path text: em box = 100 user units of the glyph's frame)
+  article.querySelectorAll("svg").forEach((svg, i) => {
+    const glyphs = svg.querySelectorAll('g[id*="text_"] use');
+    if (!glyphs.length) return;
+    let min = Infinity, where = "";
+    glyphs.forEach(u => {
+      const m = u.getScreenCTM();
+      if (!m) return;
+      const px = 100 * Math.hypot(m.a, m.b);
+      if (px < min) {
+        min = px;
+        const g = u.closest('g[id*="text_"]');
+        const c = g && g.firstChild && g.firstChild.nodeType === 8 ? g.firstChild.textContent.trim() : "";
+        where = c;
+      }
+    });
+    const fig = svg.closest("figure");
+    const name = fig && fig.id ? fig.id : `svg #${i + 1}`;
+    const r = svg.getBoundingClientRect();
+    out.figures.push({name, min_text_px: Math.round(min * 100) / 100, width_px: Math.round(r.width), smallest: where});
+    if (min < MIN_PX) out.small_text.push(`${name}: text "${where}" is ${min.toFixed(1)} px at display size (${Math.round(r.width)} px wide)`);
+  });
+  article.querySelectorAll("figure img, .cell_output img").forEach(img => {
+    const src = img.getAttribute("src") || "";
+    if (/\.svg(\?|$)/i.test(src) || src.startsWith("data:image/svg")) return;
+    const r = img.getBoundingClientRect();
+    if (img.naturalWidth && r.width && img.naturalWidth < 2 * r.width - 1)
+      out.small_text.push(`raster image ${src.slice(0, 60)} shown at ${Math.round(r.width)} px from ${img.naturalWidth} px (needs 2x)`);
+  });
+
+  // ---- raw reprs and build paths in what a reader sees (source cells excluded)
+  const clone = article.cloneNode(true);
+  clone.querySelectorAll(".cell_input, div.highlight-python, div.highlight-ipython3, div.highlight-bash, " +
+                         "div.literal-block-wrapper, script, style, mjx-assistive-mml").forEach(e => {
+    if (!e.closest(".cell_output")) e.remove();
+  });
+  const hidden = document.createElement("div");
+  hidden.style.cssText = "position:absolute;left:-99999px;width:1000px";
+  hidden.appendChild(clone);
+  document.body.appendChild(hidden);
+  const text = clone.innerText || "";
+  hidden.remove();
+  const rawPat = /\b(Eq|Ne|Le|Ge|Lt|Gt|Limit|And|Or|Rational|Symbol|Piecewise|Derivative|Integer|Float|Mul|Add|Pow)\(/g;
+  let m;
+  while ((m = rawPat.exec(text)) && out.raw_text.length < 8)
+    out.raw_text.push("sympy repr: …" + text.slice(Math.max(0, m.index - 30), m.index + 40).replace(/\s+/g, " ") + "…");
+  const dictPat = /\{'[A-Za-z_][A-Za-z0-9_]*':\s/g;
+  while ((m = dictPat.exec(text)) && out.raw_text.length < 12)
+    out.raw_text.push("Python dict repr: …" + text.slice(Math.max(0, m.index - 20), m.index + 50).replace(/\s+/g, " ") + "…");
+  const pathPat = /(\/tmp\/|\/work\/|\/root\/|\/home\/[A-Za-z]|site-packages|\/usr\/lib\/python|[A-Z]:\\Users\\)/g;
+  while ((m = pathPat.exec(text)) && out.paths.length < 8)
+    out.paths.push("in the text: …" + text.slice(Math.max(0, m.index - 30), m.index + 50).replace(/\s+/g, " ") + "…");
+  document.querySelectorAll("[href], [src]").forEach(el => {
+    for (const a of ["href", "src"]) {
+      const v = el.getAttribute(a);
+      if (v && /^(file:|\/tmp\/|\/work\/|\/root\/|\/home\/)/.test(v) && out.paths.length < 12)
+        out.paths.push(`in a ${a}: ${v.slice(0, 120)}`);
+    }
+  });
+
+  // ---- contrast (WCAG 2 relative luminance), light and dark theme
+  function parse(c) {
+    const m = c.match(/rgba?\(([^)]+)\)/);
+    if (!m) return null;
+    const p = m[1].split(/[ ,/]+/).filter(Boolean).map(parseFloat);
+    return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1};
+  }
+  function over_(top, bottom) {
+    const a = top.a + bottom.a * (1 - top.a);
+    if (a === 0) return {r: 0, g: 0, b: 0, a: 0};
+    const f = k => (top[k] * top.a + bottom[k] * bottom.a * (1 - top.a)) / a;
+    return {r: f("r"), g: f("g"), b: f("b"), a};
+  }
+  function background(el) {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c.a > 0) { layers.push(c); if (c.a >= 1) break; }
+    }
+    let bg = parse(getComputedStyle(document.documentElement).backgroundColor) || {r: 255, g: 255, b: 255, a: 1};
+    if (bg.a < 1) bg = over_(bg, {r: 255, g: 255, b: 255, a: 1});
+    for (let i = layers.length - 1; i >= 0; i--) bg = over_(layers[i], bg);
+    return bg;
+  }
+  function lum(c) {
+    const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
+  }
+  function ratio(el) {
+    const bg = background(el);
+    let fg = parse(getComputedStyle(el).color);
+    if (!fg) return 21;
+    let op = 1;
+    for (let e = el; e; e = e.parentElement) op *= parseFloat(getComputedStyle(e).opacity);
+    fg = over_({...fg, a: fg.a * op}, bg);
+    const a = lum(fg), b = lum(bg);
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  }
+  function contrastPass(theme) {
+    const found = [], seen = new Set();
+    const scope = document.querySelector(".bd-main") || article;
+    const items = [];
+    scope.querySelectorAll("*").forEach(el => {
+      if (el.closest("svg") && el.tagName.toLowerCase() !== "svg") return;
+      if (el.closest("mjx-container") && el.tagName.toLowerCase() !== "mjx-container") return;
+      const tag = el.tagName.toLowerCase();
+      let own = tag === "mjx-container" || (tag === "svg" && el.querySelector('g[id*="text_"]'));
+      if (!own) for (const n of el.childNodes) if (n.nodeType === 3 && n.textContent.trim()) { own = true; break; }
+      if (own && visible(el)) items.push(el);
+    });
+    for (const el of items) {
+      const r = ratio(el);
+      if (r < MIN_CONTRAST) {
+        const key = describe(el).slice(0, 60) + r.toFixed(1);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        if (found.length < 12) found.push(`${describe(el)}: contrast ${r.toFixed(2)}:1 (${theme})`);
+      }
+    }
+    return found;
+  }
+  const html = document.documentElement;
+  const savedTheme = html.dataset.theme, savedMode = html.dataset.mode;
+  html.dataset.theme = "light"; html.dataset.mode = "light";
+  out.contrast.light = contrastPass("light theme");
+  html.dataset.theme = "dark"; html.dataset.mode = "dark";
+  out.contrast.dark = contrastPass("dark theme");
+  html.dataset.theme = savedTheme || "light"; if (savedMode) html.dataset.mode = savedMode;
+
+  // ---- index pages
+  if (document.querySelector("table.indextable, .genindex-jumpbox") || /genindex/.test(location.pathname))
+    out.index_entries = document.querySelectorAll("table.indextable a, table.genindextable a").length;
+  const ct = document.querySelector("table.claims-index");
+  if (ct) out.claims_rows = ct.querySelectorAll("tbody tr").length;
+
+  out.height = Math.ceil(Math.max(document.documentElement.scrollHeight, document.body.scrollHeight));
+  const pre = document.createElement("pre");
+  pre.id = MARKER;
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();
+""" % {"min_px": MIN_FIGURE_TEXT_PX, "min_contrast": MIN_CONTRAST, "marker": CHECK_MARKER}
+
+# Runs the check once the page is ready: after load, the fonts, and MathJax's first typeset.
+CHECK_LOADER = r"""
+<script>
+(function () {
+  function run() {
+    try { %s } catch (e) {
+      const pre = document.createElement("pre"); pre.id = "%s";
+      pre.textContent = JSON.stringify({error: String(e && e.stack || e)}); document.body.appendChild(pre);
+    }
+  }
+  function ready() {
+    const mj = window.MathJax && window.MathJax.startup && window.MathJax.startup.promise;
+    const fonts = document.fonts ? document.fonts.ready : Promise.resolve();
+    Promise.all([mj || Promise.resolve(), fonts]).then(() => setTimeout(run, 50), () => setTimeout(run, 50));
+  }
+  if (document.readyState === "complete") ready(); else window.addEventListener("load", ready);
+})();
+</script>
+""" % (CHECK_JS, CHECK_MARKER)
+
+DARK_LOADER = ('<script>try{localStorage.setItem("mode","dark");localStorage.setItem("theme","dark");}catch(e){}'
+               'document.documentElement.dataset.theme="dark";document.documentElement.dataset.mode="dark";</script>')
 
 
 def toc_pages(toc_path: str) -> list[str]:
@@ -97,52 +337,87 @@ def find_chromium(explicit: str | None) -> str:
     raise SystemExit(2)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Serves the book; `?metacot-check=1` injects the measuring script, `?theme=dark` the dark theme."""
+
     def log_message(self, *args):  # keep the report readable
         pass
+
+    def do_GET(self):  # noqa: N802 (http.server API)
+        u = urlparse(self.path)
+        q = parse_qs(u.query)
+        if u.path.endswith(".html") and ("metacot-check" in q or "theme" in q):
+            local = os.path.join(self.directory, unquote(u.path).lstrip("/"))
+            if not os.path.isfile(local):
+                self.send_error(404)
+                return
+            text = open(local, encoding="utf-8", errors="replace").read()
+            if q.get("theme") == ["dark"]:
+                text = text.replace("<head>", "<head>" + DARK_LOADER, 1)
+            if "metacot-check" in q:
+                text = text.replace("</body>", CHECK_LOADER + "</body>", 1)
+            body = text.encode("utf-8")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
 
 
 def serve(folder: str):
     """Start a threaded HTTP server for `folder` on 127.0.0.1 (ephemeral port); returns (server, base URL)."""
-    handler = functools.partial(_QuietHandler, directory=folder)
+    handler = functools.partial(_Handler, directory=folder)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
-def chromium_args(chromium: str, profile: str) -> list[str]:
+def chromium_args(chromium: str, profile: str, height: int = 1600) -> list[str]:
     return [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
             "--disable-default-apps", "--disable-extensions", "--mute-audio", "--hide-scrollbars",
+            "--force-device-scale-factor=1",
             # offline: every host except the local server resolves to nothing
             "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-            f"--user-data-dir={profile}", "--virtual-time-budget=10000"]
+            f"--user-data-dir={profile}", f"--window-size={WIDTH},{height}", "--virtual-time-budget=20000"]
 
 
-def run_chromium(args: list[str], timeout: int = 180) -> subprocess.CompletedProcess:
+def run_chromium(args: list[str], timeout: int = 240) -> subprocess.CompletedProcess:
     return subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
                           text=True, errors="replace")
 
 
+def _measurements(dom: str) -> dict | None:
+    m = re.search(r'<pre id="' + CHECK_MARKER + r'">(.*?)</pre>', dom, re.S)
+    if not m:
+        return None
+    import html as _html
+
+    return json.loads(_html.unescape(m.group(1)))
+
+
 def check_page(name: str, html_dir: str, base: str, chromium: str, profile: str) -> dict:
-    """Render one page and apply every check; returns {"page", "ok", "problems", "mjx", "math", "images"}."""
+    """Render one page and apply every check; returns {"page", "ok", "problems", "mjx", "math", "images", …}."""
     rel = name + ".html"
     path = os.path.join(html_dir, rel)
-    res = {"page": name, "ok": False, "problems": [], "mjx": 0, "math": 0, "images": 0}
+    res = {"page": name, "ok": False, "problems": [], "mjx": 0, "math": 0, "images": 0, "figures": [],
+           "height": 0}
     if not os.path.isfile(path):
         res["problems"].append(f"page missing: {rel}")
         return res
     static = open(path, encoding="utf-8", errors="replace").read()
     res["math"] = len(re.findall(r'class="math\b', static))
     url = urljoin(base, rel)
-    proc = run_chromium(chromium_args(chromium, profile) + ["--dump-dom", url])
+    proc = run_chromium(chromium_args(chromium, profile) + ["--dump-dom", url + "?metacot-check=1"])
     dom = proc.stdout
     if proc.returncode != 0 or "<html" not in dom.lower():
         res["problems"].append(f"chromium failed (exit {proc.returncode}): {proc.stderr.strip()[-300:]}")
         return res
     parser = _Images()
     parser.feed(dom)
-    if parser.h1 == 0:
+    if parser.h1 == 0 and name != "genindex":
         res["problems"].append("no <h1> in the rendered page")
     res["mjx"] = dom.count("<mjx-container")
     if res["math"] and res["mjx"] < res["math"]:
@@ -168,17 +443,51 @@ def check_page(name: str, html_dir: str, base: str, chromium: str, profile: str)
         local = os.path.join(html_dir, unquote(u.path).lstrip("/"))
         if not os.path.isfile(local) or os.path.getsize(local) == 0:
             res["problems"].append(f"broken image: {src}")
+    meas = _measurements(dom)
+    if meas is None:
+        res["problems"].append("the in-page measurement did not run (page scripts failed or timed out)")
+    elif "error" in meas:
+        res["problems"].append(f"the in-page measurement failed: {meas['error'][:300]}")
+    else:
+        res["figures"] = meas["figures"]
+        res["height"] = meas["height"]
+        res["svg_figures"] = len(meas["figures"])
+        if meas["page_width"] > meas["window_width"] + 1:
+            res["problems"].append(f"page is {meas['page_width']} px wide in a {meas['window_width']} px window")
+        res["problems"] += [f"clipped: {p}" for p in meas["overflow"]]
+        res["problems"] += [f"figure text too small: {p}" for p in meas["small_text"]]
+        res["problems"] += [f"raw text: {p}" for p in meas["raw_text"]]
+        res["problems"] += [f"build path {p}" for p in meas["paths"]]
+        res["problems"] += [f"low contrast: {p}" for p in meas["contrast"]["light"] + meas["contrast"]["dark"]]
+        if name == "genindex" and not meas["index_entries"]:
+            res["problems"].append("the general index is linked from the book but has no entries")
+        if meas["claims_rows"] is not None:
+            res["claims_rows"] = meas["claims_rows"]
+            if meas["claims_rows"] == 0:
+                res["problems"].append("the claims index table has no rows")
     res["ok"] = not res["problems"]
     return res
 
 
-def screenshot(name: str, base: str, chromium: str, profile: str, out_dir: str, height: int = 2400) -> str:
-    out = os.path.join(out_dir, f"{name}.png")
-    proc = run_chromium(chromium_args(chromium, profile) + [f"--window-size=1280,{height}", f"--screenshot={out}",
-                                                             urljoin(base, name + ".html")])
+def screenshot(name: str, base: str, chromium: str, profile: str, out_dir: str, height: int = 2400,
+               theme: str = "light") -> str:
+    """Full-page PNG of one page at 1280 px (height = the page's height, capped)."""
+    suffix = "" if theme == "light" else f"-{theme}"
+    out = os.path.join(out_dir, f"{name}{suffix}.png")
+    h = max(800, min(int(height) or 2400, MAX_SCREENSHOT_HEIGHT))
+    url = urljoin(base, name + ".html") + ("?theme=dark" if theme == "dark" else "")
+    proc = run_chromium(chromium_args(chromium, profile, h) + [f"--screenshot={out}", url])
     if proc.returncode != 0 or not os.path.isfile(out):
         raise RuntimeError(f"screenshot of {name} failed: {proc.stderr.strip()[-300:]}")
     return out
+
+
+def links_to_genindex(html_dir: str, pages: list[str]) -> bool:
+    for p in pages:
+        f = os.path.join(html_dir, p + ".html")
+        if os.path.isfile(f) and 'href="genindex.html"' in open(f, encoding="utf-8", errors="replace").read():
+            return True
+    return False
 
 
 def main(argv=None) -> int:
@@ -186,8 +495,11 @@ def main(argv=None) -> int:
     ap.add_argument("html", nargs="?", default=os.path.join(HERE, "_build", "html"),
                     help="the built HTML folder (default: book/_build/html)")
     ap.add_argument("--toc", default=os.path.join(HERE, "_toc.yml"), help="table of contents listing the pages")
-    ap.add_argument("--screenshots", metavar="DIR", help="where to write intro.png / hitting.png "
-                                                          "(default: a temporary folder, printed)")
+    ap.add_argument("--screenshots", metavar="DIR",
+                    help="where to write one PNG per page (default: screenshots/ beside the HTML folder)")
+    ap.add_argument("--no-screenshots", action="store_true", help="skip the screenshots")
+    ap.add_argument("--dark-screenshots", action="store_true", help="also write PAGE-dark.png in the dark theme")
+    ap.add_argument("--pages", nargs="+", metavar="PAGE", help="check only these pages (default: the table of contents)")
     ap.add_argument("--chromium", metavar="PATH", help="the Chromium binary (default: chromium on PATH)")
     ap.add_argument("--json", action="store_true", help="print the per-page results as JSON")
     args = ap.parse_args(argv)
@@ -199,23 +511,28 @@ def main(argv=None) -> int:
         sys.stderr.write(f"error: table of contents not found: {args.toc}\n")
         return 2
     chromium = find_chromium(args.chromium)
-    pages = toc_pages(args.toc)
-    shots = args.screenshots or tempfile.mkdtemp(prefix="metacot-book-shots-")
-    os.makedirs(shots, exist_ok=True)
+    pages = args.pages or toc_pages(args.toc)
+    if not args.pages and links_to_genindex(html_dir, pages):
+        pages = pages + ["genindex"]
+    shots = args.screenshots or os.path.join(os.path.dirname(html_dir), "screenshots")
+    if not args.no_screenshots:
+        os.makedirs(shots, exist_ok=True)
     server, base = serve(html_dir)
     t0 = time.perf_counter()
     results, shot_files = [], []
     try:
         with tempfile.TemporaryDirectory(prefix="metacot-chromium-") as profile:
             for name in pages:
-                results.append(check_page(name, html_dir, base, chromium, profile))
-            for name in SCREENSHOT_PAGES:
-                if name in pages:
+                r = check_page(name, html_dir, base, chromium, profile)
+                results.append(r)
+                if args.no_screenshots or "page missing" in " ".join(r["problems"]):
+                    continue
+                for theme in ("light", "dark") if args.dark_screenshots else ("light",):
                     try:
-                        shot_files.append(screenshot(name, base, chromium, profile, shots))
+                        shot_files.append(screenshot(name, base, chromium, profile, shots, r["height"], theme))
                     except (RuntimeError, subprocess.TimeoutExpired) as exc:
-                        results.append({"page": name, "ok": False, "problems": [str(exc)], "mjx": 0, "math": 0,
-                                        "images": 0})
+                        r["problems"].append(str(exc))
+                        r["ok"] = False
     finally:
         server.shutdown()
     ok = all(r["ok"] for r in results)
@@ -226,10 +543,14 @@ def main(argv=None) -> int:
     else:
         for r in results:
             status = "ok  " if r["ok"] else "FAIL"
-            print(f"{status} {r['page']:<14} math nodes {r['math']:>4}, mjx-container {r['mjx']:>4}, images {r['images']:>3}")
+            small = min((f["min_text_px"] for f in r.get("figures", [])), default=None)
+            print(f"{status} {r['page']:<20} math {r['mjx']:>4}/{r['math']:<4} figures {len(r.get('figures', [])):>2}"
+                  + (f" (smallest text {small:.1f} px)" if small is not None else "")
+                  + f", height {r.get('height', 0)} px")
             for p in r["problems"]:
                 print(f"       {p[:400]}")
-        print(f"screenshots: {', '.join(shot_files)}")
+        if shot_files:
+            print(f"screenshots: {len(shot_files)} in {shots}")
         npass = sum(r["ok"] for r in results)
         print(f"browser check: {npass} passed, {len(results) - npass} failed")
     return 0 if ok else 1

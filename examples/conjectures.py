@@ -22,14 +22,11 @@ example.eps-meta-upper-bound (FALSE):
     shrinks a counterexample.
 """
 import sympy as sp
-
-from metacot.numerics.verify.conjectures import chains_with_eps, conjecture, eps_decades, exact_rationals, grid, random_chains
-from metacot.numerics.families import ring
-from metacot.numerics.solvers.hitting import hitting_time, laurent_coefficients
-from metacot.numerics.solvers.meta_chain import meta_hitting_times
-from metacot.theory.symbols import E_tau, K, M, eps, h_meta
-
 from hypothesis import strategies as st
+
+from metacot import (chains_with_eps, conjecture, eps_decades, exact_rationals, grid, hitting_time,
+                     laurent_coefficients, meta_hitting_times, random_chains, ring)
+from metacot.symbols import E_tau, K, M, eps, h_meta
 
 a_0 = sp.Symbol("a_0", real=True)  # the ε^0 Laurent coefficient of E[τ](ε) at ε = 0 (measured)
 

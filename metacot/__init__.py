@@ -41,7 +41,7 @@ _EXPORTS = {
     "hitting_time": "metacot.numerics.solvers.hitting",
     "expected_hitting_times": "metacot.numerics.solvers.hitting",
     "hitting_probabilities": "metacot.numerics.solvers.hitting",
-    "stationary_law": "metacot.numerics.solvers.hitting",
+    "stationary_law": "metacot.numerics.solvers.stationary",
     "mean_exit_time": "metacot.numerics.solvers.hitting",
     "hitting_laurent": "metacot.numerics.solvers.hitting",
     "laurent_coefficients": "metacot.numerics.solvers.hitting",
@@ -52,14 +52,34 @@ _EXPORTS = {
     "jump_chain": "metacot.numerics.solvers.meta_chain",
     "meta_hitting_times": "metacot.numerics.solvers.meta_chain",
     "monte_carlo_hitting_time": "metacot.numerics.solvers.monte_carlo",
+    # measurement vocabulary (spec 08): committors, moments of τ, spectrum, stationary laws
+    "committor": "metacot.numerics.solvers.committor",
+    "absorption_probabilities": "metacot.numerics.solvers.committor",
+    "committor_laurent": "metacot.numerics.solvers.committor",
+    "hitting_time_from": "metacot.numerics.solvers.moments",
+    "mean_first_passage_time": "metacot.numerics.solvers.moments",
+    "hitting_moments": "metacot.numerics.solvers.moments",
+    "hitting_moments_laurent": "metacot.numerics.solvers.moments",
+    "eigenvalues_near_one": "metacot.numerics.solvers.spectrum",
+    "implied_timescale": "metacot.numerics.solvers.spectrum",
+    "meta_eigenvalues": "metacot.numerics.solvers.spectrum",
+    "meta_prediction": "metacot.numerics.solvers.spectrum",
+    "quasi_stationary_exit": "metacot.numerics.solvers.spectrum",
+    "characteristic_polynomial": "metacot.numerics.solvers.spectrum",
+    "stationary_distribution": "metacot.numerics.solvers.stationary",
     # the paper's algorithms
     "sparse_edge_search": "metacot.numerics.algorithms.search",
     "prm_guided": "metacot.numerics.algorithms.search",
     "two_stage_pretrain": "metacot.numerics.algorithms.pretrain",
     "ppo_clip": "metacot.numerics.algorithms.ppo",
     "distill": "metacot.numerics.algorithms.distill",
-    # the conjecture API (the same one the built-in claims use)
+    # the claim API (built-in claims and user conjectures use the same one)
+    "claim": "metacot.numerics.verify.conjectures",
     "conjecture": "metacot.numerics.verify.conjectures",
+    "Inconclusive": "metacot.numerics.verify.evidence",
+    "Interval": "metacot.numerics.numbers",
+    "Approximation": "metacot.numerics.numbers",
+    "Estimate": "metacot.numerics.numbers",
     "define_conjecture": "metacot.numerics.verify.conjectures",
     "grid": "metacot.numerics.verify.conjectures",
     "random_chains": "metacot.numerics.verify.conjectures",
@@ -69,7 +89,7 @@ _EXPORTS = {
     "search_counterexample": "metacot.numerics.verify.conjectures",
     "run_claims": "metacot.numerics.verify.runner",
 }
-_SUBMODULES = {"theory": "metacot.theory", "numerics": "metacot.numerics", "symbols": "metacot.theory.symbols"}
+_SUBMODULES = {"theory": "metacot.theory", "numerics": "metacot.numerics", "symbols": "metacot.symbols"}
 
 __all__ = sorted(_EXPORTS) + sorted(_SUBMODULES) + ["__version__"]
 

@@ -15,9 +15,10 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from metacot.numerics.errors import ChainError, EpsilonError
-from metacot.numerics.numbers import format_number, parse_number
+from metacot.numerics.numbers import format_brief, format_number, parse_number
 
 FLOAT_ROW_TOL = 1e-12  # tolerance on float row sums (spec 06: validate, then renormalise)
+FLOAT_EPS_MIN = 2.2250738585072014e-308  # smallest normal float64: float kernels need ε at least this
 
 
 def _entries_from_input(X, n: int, what: str):
@@ -78,6 +79,9 @@ class Chain:
         self.name = name
         e0 = [(_check_index(i, n, "P0"), _check_index(j, n, "P0"), _parse(v, f"P0[{i},{j}]"))
               for i, j, v in _entries_from_input(P0, n, "P0")]
+        if n > len(e0):  # each row of P0 sums to 1, so has an entry: refused before anything of size n is built
+            raise ChainError(f"n = {n} declares {n} states but P0 lists {len(e0)} entr{'y' if len(e0) == 1 else 'ies'}; "
+                             "every state needs at least one P0 entry (its row sums to 1): fix n or add the missing rows")
         e1 = [(_check_index(i, n, "P1"), _check_index(j, n, "P1"), _parse(v, f"P1[{i},{j}]"))
               for i, j, v in _entries_from_input(P1, n, "P1")]
         all_exact = all(isinstance(v, Fraction) for _, _, v in e0 + e1)
@@ -178,7 +182,7 @@ class Chain:
             if P0.nnz and P0.data.min() < 0:
                 k = int(np.argmin(P0.data))
                 i = int(np.searchsorted(P0.indptr, k, side="right") - 1)
-                raise ChainError(f"P0[{i},{P0.indices[k]}] = {P0.data[k]!r} is negative")
+                raise ChainError(f"P0[{i},{P0.indices[k]}] = {format_number(P0.data[k])} is negative")
             s0 = np.asarray(P0.sum(axis=1)).ravel()
             bad = np.flatnonzero(np.abs(s0 - 1.0) > FLOAT_ROW_TOL)
             if bad.size:
@@ -217,7 +221,7 @@ class Chain:
         zero = np.flatnonzero(p0 <= 0)
         if zero.size:
             k = int(zero[0])
-            raise ChainError(f"P(ε)[{neg.row[k]},{neg.col[k]}] = ε·({neg.data[k]!r}) is negative for every ε > 0")
+            raise ChainError(f"P(ε)[{neg.row[k]},{neg.col[k]}] = ε·({format_number(neg.data[k])}) is negative for every ε > 0")
         return float(np.min(p0 / -neg.data))
 
     def valid_eps_range(self):
@@ -242,10 +246,10 @@ class Chain:
                 pass
             raise EpsilonError(f"eps must be a number, got {eps!r}")
         if eps < 0 or (eps == 0 and not allow_zero):
-            raise EpsilonError(f"eps = {format_number(eps)} is outside the valid range (0, {format_number(self.eps_max)}]")
+            raise EpsilonError(f"eps = {format_brief(eps)} is outside the valid range (0, {format_number(self.eps_max)}]")
         if eps > self.eps_max:
             raise EpsilonError(
-                f"eps = {format_number(eps)} is outside the valid range (0, {format_number(self.eps_max)}]: "
+                f"eps = {format_brief(eps)} is outside the valid range (0, {format_number(self.eps_max)}]: "
                 "P(eps) would have a negative entry")
         return eps
 
@@ -299,6 +303,10 @@ class Chain:
     def kernel(self, eps) -> sp.csr_matrix:
         """P(ε) as a float CSR matrix (entries computed as P0 + ε·P1 in float64)."""
         eps = self.check_eps(eps, allow_zero=True)
+        if eps != 0 and not float(eps) >= FLOAT_EPS_MIN:  # ε would round to 0 (or a subnormal): P(ε) ≈ P(0)
+            raise EpsilonError(f"eps = {format_brief(eps)} is below the float64 range (smallest normal {FLOAT_EPS_MIN:.3g}): "
+                               "in float64 P(eps) would be P(0); use exact or mpmath arithmetic "
+                               "(e.g. `metacot hitting --method mp` or `--method exact`)")
         P = self.csr(0) + float(eps) * self.csr(1)
         P = sp.csr_matrix(P)
         P.data[P.data < 0] = 0.0  # −0-level rounding at ε = eps_max

@@ -146,15 +146,153 @@ def random_chain(seed: int, sizes=None, *, K: int | None = None, max_size: int =
     return row_rescaled_chain(blocks, edges, start=0, target=offs[-1] - 1, name=f"random(seed={seed}, sizes={sizes})")
 
 
+def random_clustered(seed: int, K: int, M: int, degree: int = 2, w_min="1/4", w_max="1", levels: int = 3) -> Chain:
+    """A seeded random clustered chain of spec 08 F5 (exact): K doubly stochastic random blocks of size M
+    and a random strongly connected meta-graph of out-degree `degree`.
+
+    Meta-graph: the cycle C_0 → C_1 → … → C_{K−1} → C_0 (strong connectivity; the target cluster C_{K−1} is
+    K − 1 cycle steps from C_0) plus, from every cluster, degree − 1 edges to distinct uniformly chosen
+    clusters other than itself and its cycle successor. Each meta edge is one sparse edge from a uniformly
+    chosen state of C_k to one of C_l, with weight uniform on the grid w_min + i·(w_max − w_min)/levels,
+    i = 0..levels. Blocks: :func:`random_block` (doubly stochastic, so π_k is uniform). start = state 0,
+    target = the last state (in C_{K−1}).
+
+    Examples
+    --------
+    >>> c = random_clustered(0, 4, 3, degree=2)
+    >>> (c.n, c.K)
+    (12, 4)
+    """
+    if isinstance(K, bool) or not isinstance(K, int) or K < 2:
+        raise MetacotError(f"K must be an integer ≥ 2, got {K!r}")
+    if isinstance(M, bool) or not isinstance(M, int) or M < 1:
+        raise MetacotError(f"M must be an integer ≥ 1, got {M!r}")
+    if isinstance(degree, bool) or not isinstance(degree, int) or not 1 <= degree <= max(1, K - 1):
+        raise MetacotError(f"degree must be an integer in 1..K−1 = {K - 1}, got {degree!r}")
+    lo, hi = parse_number(w_min, what="w_min"), parse_number(w_max, what="w_max")
+    if not (isinstance(lo, Fraction) and isinstance(hi, Fraction) and 0 < lo <= hi):
+        raise MetacotError(f"need exact weights 0 < w_min <= w_max, got {w_min!r}, {w_max!r}")
+    if isinstance(levels, bool) or not isinstance(levels, int) or levels < 1:
+        raise MetacotError(f"levels must be a positive integer, got {levels!r}")
+    rng = _random.Random(seed)
+    blocks = [random_block(rng, M, doubly_stochastic=True) for _ in range(K)]
+    edges = {}
+    for k in range(K):
+        succ = (k + 1) % K
+        others = [l for l in range(K) if l not in (k, succ)]
+        for l in [succ] + rng.sample(others, min(degree - 1, len(others))):
+            w = lo + (hi - lo) * Fraction(rng.randint(0, levels), levels)
+            x, y = k * M + rng.randrange(M), l * M + rng.randrange(M)
+            edges[(x, y)] = edges.get((x, y), Fraction(0)) + w
+    return row_rescaled_chain(blocks, edges, start=0, target=K * M - 1,
+                              name=f"clustered(seed={seed}, K={K}, M={M}, degree={degree}, w=[{lo}, {hi}])")
+
+
+def restart(K: int, M: int, forward=1, back=1) -> Chain:
+    """restart(K, M, forward, back): complete blocks of size M on the cycle C_0 → … → C_{K−1} → C_0 (edges of
+    weight `forward` from the source of C_k to the entry of C_{k+1}), plus an edge of weight `back` from the
+    source of every C_k, 1 ≤ k ≤ K − 2, back to the entry of C_0. A strongly connected meta-graph of
+    out-degree 2 whose h^meta(C_0 → C_{K−1}) grows exponentially in K (spec 08 F5, refuted fixed band).
+    start = 0, target = entry of C_{K−1}.
+
+    Examples
+    --------
+    >>> c = restart(3, 1)
+    >>> (c.n, c.start, c.target)
+    (3, 0, 2)
+    """
+    fw = _check_family_args(K, M, forward)
+    bk = parse_number(back, what="back")
+    if bk <= 0:
+        raise MetacotError(f"back must be positive, got {bk}")
+    edges = {(source_state(k, M), entry_state((k + 1) % K, M)): fw for k in range(K)}
+    for k in range(1, K - 1):
+        edges[(source_state(k, M), entry_state(0, M))] = bk
+    return row_rescaled_chain([complete_block(M)] * K, edges, start=0, target=entry_state(K - 1, M),
+                              name=f"restart(K={K}, M={M}, forward={fw}, back={bk})")
+
+
+def equal_rates_4() -> Chain:
+    """The named 4-state counterexample of spec 04 D3 ("equal-rates-4").
+
+    Clusters {0}, {1, 2}, {3}; the block {1, 2} is uniform (doubly stochastic); sparse edges 0→1, 1→0,
+    2→3, 3→0 of weight 1, so every escape rate λ_k is 1 and h^jump(C_0 → C_2) = 4. Its cluster {1, 2}
+    has two sources whose exit laws differ, so the escape law Algorithm 4 learns at ε > 0 differs from
+    the jump chain by O(ε) (claims distill.order-K-literal, distill.order-K). start = 0, target = 3.
+
+    Examples
+    --------
+    >>> c = equal_rates_4()
+    >>> (c.n, c.K, c.start, c.target)
+    (4, 3, 0, 3)
+    """
+    h = Fraction(1, 2)
+    return row_rescaled_chain([[[1]], [[h, h], [h, h]], [[1]]], {(0, 1): 1, (1, 0): 1, (2, 3): 1, (3, 0): 1},
+                              start=0, target=3, name="equal-rates-4")
+
+
+def two_one() -> Chain:
+    """The named 3-state counterexample of spec 03 R2/R5 ("two-one"): the smallest chain whose source row has
+    unequal dense probabilities.
+
+    Clusters {0, 1} with the non-doubly-stochastic block [[1/4, 3/4], [1/2, 1/2]] (π = (2/5, 3/5)) and {2};
+    sparse edges 0 → 2 and 2 → 0 of weight 1. Plain gradient-ascent PPO moves the dense logits of row 0 in
+    proportion to their probabilities (claims ppo.gd-preserves-dense, ppo.gd-drift, ppo.gd-drift-limit).
+    start = 0, target = 2.
+
+    Examples
+    --------
+    >>> c = two_one()
+    >>> (c.n, c.K, c.kernel_exact(Fraction(1, 1000))[0][1])
+    (3, 2, Fraction(2997, 4000))
+    """
+    return row_rescaled_chain([[[Fraction(1, 4), Fraction(3, 4)], [Fraction(1, 2), Fraction(1, 2)]], [[1]]],
+                              {(0, 2): 1, (2, 0): 1}, start=0, target=2, name="two-one")
+
+
+def tv_weighted_4() -> Chain:
+    """The named 4-state counterexample of spec 03 R2 ("tv-weighted-4"), found by ``metacot refute`` over random
+    chains: the smallest chain on which PPO's stationary-weighted TV exceeds n_out·ε_max/M.
+
+    Clusters {0, 1} (uniform block, π = (1/2, 1/2)) and {2, 3} with the non-doubly-stochastic block
+    [[1/2, 1/2], [1/3, 2/3]] (π = (2/5, 3/5)); sparse edges 0 → 2 and 3 → 0 of weight 1. The source 3 carries
+    π(3) = 3/5 > 1/M of its cluster (claim ppo.tv-weighted-bound). start = 0, target = 2.
+
+    Examples
+    --------
+    >>> c = tv_weighted_4()
+    >>> (c.n, c.K, sorted(c.sparse_edges()))
+    (4, 2, [(0, 2), (3, 0)])
+    """
+    h = Fraction(1, 2)
+    return row_rescaled_chain([[[h, h], [h, h]], [[h, h], [Fraction(1, 3), Fraction(2, 3)]]],
+                              {(0, 2): 1, (3, 0): 1}, start=0, target=2, name="tv-weighted-4")
+
+
+NAMED_CHAINS = {"equal-rates-4": equal_rates_4, "two-one": two_one, "tv-weighted-4": tv_weighted_4}
+
+
 def family_chain(params: dict) -> Chain:
-    """The chain a claim instance names: family 'ring' | 'uniform-escape' (K, M, q = 1) or 'random'
-    (seed, sizes, extra = 2, ds = False). Shared by the claims, `metacot refute` and the book."""
+    """The chain a claim instance names: family 'ring' | 'uniform-escape' (K, M, q = 1), 'random'
+    (seed, sizes, extra = 2, ds = False), 'clustered' (seed, K, M, degree = 2, w_min, w_max, levels:
+    :func:`random_clustered`), 'restart' (K, M, forward = 1, back = 1), or a named chain of NAMED_CHAINS
+    ('equal-rates-4').
+    Shared by the claims, `metacot refute` and the book."""
     fam = str(params.get("family", "")).replace("_", "-")
+    if fam in NAMED_CHAINS:
+        return NAMED_CHAINS[fam]()
     if fam == "ring":
         return ring(params["K"], params["M"], params.get("q", 1))
     if fam == "uniform-escape":
         return uniform_escape(params["K"], params["M"], params.get("q", 1))
+    if fam == "clustered":
+        return random_clustered(params["seed"], params["K"], params["M"], params.get("degree", 2),
+                                params.get("w_min", "1/4"), params.get("w_max", "1"), params.get("levels", 3))
+    if fam == "restart":
+        return restart(params["K"], params["M"], params.get("forward", 1), params.get("back", 1))
     if fam == "random":
         return random_chain(params["seed"], params.get("sizes"), extra_edges=params.get("extra", 2),
                             doubly_stochastic=bool(params.get("ds", False)))
-    raise MetacotError(f"unknown chain family {params.get('family')!r} (ring, uniform-escape, random)")
+    raise MetacotError(f"unknown chain family {params.get('family')!r} (ring, uniform-escape, random, "
+                       f"clustered, restart, "
+                       f"{', '.join(NAMED_CHAINS)})")

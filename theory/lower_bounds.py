@@ -100,21 +100,76 @@ and this project conjectures (checked for m ≤ 12 with the default labels) R(m)
 (`rowsum_s3_conjecture`), which makes SDA_{S3}(γ̄) ≥ Ω(γ̄·(4/3)^m): exponential in m, with base 4/3
 instead of 2. For ring-like tasks m ≥ K − 1, so both are exponential in K.
 
-Global access (claim L4): knowing E_s and the labels, the answer of a path with L transitions is the
-ordered product of its L labels, accumulated from the identity: exactly L group multiplications
-(`global_cost`), i.e. time linear in the path length. E_s itself is found from the whole model as the
-edges between closed classes of P0 (one strongly-connected-components pass).
+Global access: knowing E_s and the labels, the answer of a path with L transitions is the ordered product
+of its L labels, accumulated from the identity: L group multiplications (`global_cost`), i.e. time linear
+in the path length. E_s itself is found from the whole model as the edges between closed classes of P0 (one
+strongly-connected-components pass). That this is possible is a statement about information, checked as
+level (4) of lower.access-levels below; the multiplication count is arithmetic (a demonstration in the book,
+not a claim: spec 08 "Demonstrations, not claims").
+
+The four access levels (claim lower.access-levels, spec 08 F10)
+--------------------------------------------------------------
+The paper compares learners with (1) no pretraining, (2) the generated path only, (3) the path's local
+neighbourhood, (4) global search, and states that the task's SDA is exponentially large for (1)–(3) and that
+(4) solves it efficiently. This project models a level as the information V_ℓ(S) the learner receives about
+the hidden concept S before it asks statistical queries about (x, f_S(x)), x uniform on {0,1}^m. Given a view
+v the learner still faces the induced class C_ℓ(v) = {f_S : V_ℓ(S) = v}; since it must succeed for every S,
+the level's SQ dimension and SDA are the largest over the views:
+    SQDIM_ℓ = max_v SQ-DIM(C_ℓ(v)),    SDA_ℓ(γ̄) = max_v SDA(C_ℓ(v), γ̄).
+The views are computed on the chains of `metacot.numerics.lower_bounds.logical.candidate_task` (every concept S
+is a chain; the path is the direct path through all m candidates, the same state sequence for every S):
+  (1) none    V_1(S) = nothing.
+  (2) path    V_2(S) = the state sequence x_0, …, x_L of the path: which candidates it traverses, not which
+              of them are sparse.
+  (3) local   V_3(S) = the states within undirected distance r of the path and every edge among them with
+              its exact P0 and P1 entries (its probability at every ε).
+  (4) global  V_4(S) = the whole model (every state and edge with P0, P1) and the sparse edges that global
+              search finds in it (the edges between closed classes of P0) with their labels.
+Computed (exact, m ≤ 8): the views of levels (1)–(3) are byte-identical for all 2^m concepts, so C_ℓ is the
+whole parity class: SQDIM_ℓ = 2^m and SDA_ℓ(γ̄) = ⌈2^m/(⌈1/γ̄⌉ − 1)⌉ − 1, exponential in m (and in K, since
+m ≥ K − 1). The global view differs for every S: every class is a single concept, SQDIM_4 = 1 and SDA_4 = 0
+(no query is needed; the answer then costs L multiplications) — polynomial, indeed constant.
+Where this formalisation may differ from the paper (whose definitions could not be read, see above):
+  * level (1): here the candidates, their public labels and the input law are known at every level; in the
+    paper a learner without pretraining presumably does not even know the graph. The project's class is then
+    contained in the paper's, and SQ-DIM is monotone under inclusion, so SQDIM_1 = 2^m is a lower bound for
+    the paper's level (1) (SDA is not monotone in general; for parities the larger class only adds concepts).
+  * level (2): one path, the direct one. A random CoT path that happens to cross a closure edge of this
+    construction would reveal a decoy; the paper's level (2) may average over generated paths. Nothing here
+    says how many sampled paths stay uninformative.
+  * level (3): the radius r is the construction's: a view of radius r + 1 reaches the closure edges, which
+    reveal the clusters (the contrast is shown in the claim's notes). The paper's "local neighbourhood" has a
+    fixed radius while the chain grows, which the construction mirrors by lengthening the arcs with r.
+  * level (4): the learner receives the model; the paper's global search (Alg. 2) finds E_s only with high
+    probability and at cost Õ(KM/ε) — that cost is claim search.*, not counted here.
 """
 import sympy as sp
 
 from .symbols import K, m, tau
 
-gamma_bar = sp.Symbol("gamma_bar", positive=True)   # SDA average-correlation threshold γ̄
+gamma_bar = sp.Symbol(r"\bar{\gamma}", positive=True)   # SDA average-correlation threshold γ̄
 N_concepts = sp.Symbol("N", integer=True, positive=True)
 R_rowsum = sp.Symbol("R", positive=True)            # max row sum of |χ|
-e_max = sp.Symbol("e_max", integer=True, positive=True)
+e_max = sp.Symbol(r"e_{\max}", integer=True, positive=True)
 L_path = sp.Symbol("L", integer=True, positive=True)  # path length (number of transitions)
 q_queries = sp.Symbol("q", integer=True, nonnegative=True)
+
+# measured quantities
+chi_off = sp.Symbol(r"\chi(S,T)", real=True)            # correlation of two different concepts (max |χ| if exact)
+chi_diag = sp.Symbol(r"\chi(S,S)", real=True)
+SQDIM = sp.Symbol(r"\mathrm{SQDIM}", positive=True)
+Q_min = sp.Symbol(r"q_{\min}", positive=True)           # the exact-identification query lower bound computed
+SDA_Z2 = sp.Symbol(r"\mathrm{SDA}_{\mathbb{Z}_2}", nonnegative=True)
+SDA_S3 = sp.Symbol(r"\mathrm{SDA}_{S_3}", nonnegative=True)   # certified lower end of the S_3 bracket
+P_err = sp.Symbol(r"P_{\mathrm{err}}", nonnegative=True)      # Bayes error of a learner seeing one view
+views_local = sp.Symbol(r"n_{\mathrm{views}}^{\mathrm{local}}", positive=True)
+views_global = sp.Symbol(r"n_{\mathrm{views}}^{\mathrm{global}}", positive=True)
+answers = sp.Symbol(r"n_{\mathrm{answers}}", positive=True)
+success = sp.Symbol(r"P_{\mathrm{success}}", nonnegative=True)
+success_global = sp.Symbol(r"P_{\mathrm{success}}^{\mathrm{global}}", nonnegative=True)
+LEVELS = ("none", "path", "local", "global")
+SQDIM_level = {lv: sp.Symbol(rf"\mathrm{{SQDIM}}_{{({i})}}", positive=True) for i, lv in enumerate(LEVELS, 1)}
+SDA_level = {lv: sp.Symbol(rf"\mathrm{{SDA}}_{{({i})}}", nonnegative=True) for i, lv in enumerate(LEVELS, 1)}
 
 # L1: Blum et al. SQ dimension of parities on {0,1}^m under the uniform distribution.
 sq_dim_parity = 2**m
@@ -145,21 +200,74 @@ sda_s3_bound = sp.ceiling(2**m / (sp.ceiling(7 * sp.Rational(3, 2)**(m - 1) / ga
 # Ring-like tasks: m = K − 1 candidate hard steps.
 sda_parity_in_K = sda_parity.subs(m, K - 1)
 
-# L1 statement: the SQ dimension is 2^m and an STAT(τ) learner needs query_bound_parity queries.
-L1_statement = sp.Eq(sp.Symbol("SQDIM"), sq_dim_parity)
-# L2 statement: SDA of parities (exact) and of the S_3 class (lower bound).
-L2_statement = sp.And(sp.Eq(sp.Symbol("SDA_Z2"), sda_parity), sp.Ge(sp.Symbol("SDA_S3"), sda_rowsum_bound))
-# L3: local views identical, answers different ⇒ any local learner errs w.p. ≥ 1/2 on the uniform pair.
+# ---------------------------------------------------------------------------------- statements
+# L1: distinct parities are uncorrelated, so SQ-DIM = 2^m, and an STAT(τ) learner needs query_bound_parity queries.
+L1_statement = sp.And(sp.Eq(chi_off, 0), sp.Eq(SQDIM, sq_dim_parity), sp.Eq(Q_min, query_bound_parity))
+L1_proved_statement = sp.And(sp.Eq(chi_off, 0), sp.Eq(chi_diag, 1), sp.Eq(SQDIM, sq_dim_parity))
+# L2: SDA of parities (exact) and of the S_3 class (certified lower bounds).
+L2_z2_statement = sp.Eq(SDA_Z2, sda_parity)
+L2_s3_statement = sp.And(sp.Ge(SDA_S3, sda_rowsum_bound), rowsum_s3_conjecture, sp.Ge(SDA_S3, sda_s3_bound))
+L2_statement = sp.And(L2_z2_statement, L2_s3_statement)
+# L3: local views identical, answers different ⇒ every local learner errs w.p. ≥ 1/2 on the uniform pair,
+# while the global views differ.
 local_error_lower = sp.Rational(1, 2)
-L3_statement = sp.Ge(sp.Symbol("P_err_local"), local_error_lower)
-# L4: global learner: 0 errors, L multiplications for a path with L transitions.
+L3_statement = sp.And(sp.Eq(views_local, 1), sp.Eq(answers, 2), sp.Ge(P_err, local_error_lower),
+                      sp.Eq(views_global, 2))
+# Global learner's cost (book illustration).
 global_cost = L_path
-L4_statement = sp.And(sp.Eq(sp.Symbol("errors_global"), 0), sp.Eq(sp.Symbol("multiplications"), global_cost))
-# L5: success of any SQ learner after q queries.
-L5_statement = sp.Le(sp.Symbol("success"), success_bound)
+# L5: success of any SQ learner after q queries, and of the global learner.
+L5_statement = sp.And(sp.Le(success, success_bound), sp.Eq(success_global, 1))
+# F10: the four access levels.
+access_levels_statement = sp.And(*[sp.Eq(SQDIM_level[lv], sq_dim_parity) for lv in LEVELS[:3]],
+                                 sp.Eq(SQDIM_level["global"], 1),
+                                 *[sp.Eq(SDA_level[lv], sda_parity) for lv in LEVELS[:3]],
+                                 sp.Eq(SDA_level["global"], 0))
 
-__all__ = ["gamma_bar", "N_concepts", "R_rowsum", "e_max", "L_path", "q_queries", "sq_dim_parity",
-           "parity_offdiag_correlation", "query_bound_parity", "sda_parity", "sda_parity_search", "query_bound_general",
-           "success_bound", "sda_rowsum_bound", "rowsum_s3_conjecture", "sda_s3_bound", "sda_parity_in_K",
-           "L1_statement", "L2_statement", "L3_statement", "local_error_lower", "L4_statement", "global_cost",
-           "L5_statement"]
+
+def parity_correlation_symbolic():
+    """E_x[(−1)^{χ_S(x)}(−1)^{χ_T(x)}] for uniform x ∈ {0,1}^m, for symbolic m, derived as an unevaluated
+    product (claim lower.sq-dimension, rung proved).
+
+    The integrand is ∏_e (−1)^{x_e d_e} with d = S Δ T; the uniform law factorises over coordinates, so the
+    expectation is 2^{-m}·∏_{e∈d} Σ_{x_e∈{0,1}} (−1)^{x_e} · ∏_{e∉d} Σ_{x_e∈{0,1}} 1. Returns
+    (off-diagonal value with j = |S Δ T| ≥ 1 symbolic, diagonal value j = 0), both unevaluated sympy
+    Products in m (and j).
+
+    Examples
+    --------
+    >>> off, diag = parity_correlation_symbolic()
+    >>> sp.simplify(off.doit()), sp.simplify(diag.doit())
+    (0, 1)
+    """
+    x, e = sp.symbols("x e", integer=True)
+    j = sp.Symbol("j", integer=True, positive=True)
+
+    def corr(jj):
+        differ = sp.Product(sp.Sum((-1) ** x, (x, 0, 1)), (e, 1, jj))
+        agree = sp.Product(sp.Sum(sp.Integer(1), (x, 0, 1)), (e, 1, m - jj))
+        return differ * agree / 2**m
+
+    return corr(j), corr(sp.Integer(0))
+
+
+def parity_class_size_symbolic():
+    """|{S ⊆ {1..m}}| = Σ_k C(m, k) as an unevaluated sum (all of them pairwise uncorrelated, so this is the SQ
+    dimension; claim lower.sq-dimension, rung proved).
+
+    Examples
+    --------
+    >>> sp.simplify(parity_class_size_symbolic().doit())
+    2**m
+    """
+    k = sp.Symbol("k", integer=True, nonnegative=True)
+    return sp.Sum(sp.binomial(m, k), (k, 0, m))
+
+
+__all__ = ["gamma_bar", "N_concepts", "R_rowsum", "e_max", "L_path", "q_queries", "chi_off", "chi_diag", "SQDIM",
+           "Q_min", "SDA_Z2", "SDA_S3", "P_err", "views_local", "views_global", "answers", "success",
+           "success_global", "LEVELS", "SQDIM_level", "SDA_level", "sq_dim_parity", "parity_offdiag_correlation",
+           "query_bound_parity", "sda_parity", "sda_parity_search", "query_bound_general", "success_bound",
+           "sda_rowsum_bound", "rowsum_s3_conjecture", "sda_s3_bound", "sda_parity_in_K", "L1_statement",
+           "L1_proved_statement", "L2_z2_statement", "L2_s3_statement", "L2_statement", "L3_statement",
+           "local_error_lower", "global_cost", "L5_statement", "access_levels_statement",
+           "parity_correlation_symbolic", "parity_class_size_symbolic", "m", "tau", "K"]

@@ -211,15 +211,23 @@ def generate_data(chain: Chain, eps, steps: int, *, seed: int = 0, labelling: La
         counts = transition_counts(labels, K)
         return DistillationData(counts, lab, eps, steps, 1, seed, None, labels)
     sampler = KernelSampler(chain, eps, rng=rng)
-    s = x0
-    prev = lab.label[s]
+    s = np.asarray(x0, dtype=sampler._off.dtype)
+    label = lab.label.astype(np.int64)
+    prev = label[s]
     base = np.arange(walkers, dtype=np.int64) * (K * K)
     acc = np.zeros(walkers * K * K, dtype=np.int64)
-    for _ in range(steps):
-        s = sampler.step(s)
-        cur = lab.label[s]
-        acc += np.bincount(base + prev * K + cur, minlength=walkers * K * K)
-        prev = cur
+    chunk = max(1, min(steps, (1 << 22) // walkers))      # pair codes of `chunk` steps, counted at once
+    codes = np.empty((chunk, walkers), dtype=np.int64)
+    done = 0
+    while done < steps:
+        c = min(chunk, steps - done)
+        for t in range(c):
+            s = sampler._advance(s)                        # the same draws as KernelSampler.step
+            cur = label[s]
+            codes[t] = prev * K + cur
+            prev = cur
+        acc += np.bincount((codes[:c] + base).ravel(), minlength=walkers * K * K)
+        done += c
     per = acc.reshape(walkers, K, K)
     return DistillationData(per.sum(axis=0), lab, eps, steps, walkers, seed, per if keep_per_walker else None)
 
@@ -495,6 +503,28 @@ class DistilledModel:
             raise MetacotError("sample needs a start cluster")
         return sample_trajectory(self.chain, 1, start, steps, seed)
 
+    def sampling_cost(self, walkers: int, seed: int):
+        """Monte Carlo estimate of the expected number of distilled steps from k_in to k_out (claim
+        distill.compression): mean of `walkers` seeded samples with its standard error sd/√walkers.
+
+        Returns
+        -------
+        Estimate
+
+        Examples
+        --------
+        >>> m = distilled_model([[Fraction(1, 2), Fraction(1, 2)], [Fraction(1, 2), Fraction(1, 2)]], k_in=0, k_out=1)
+        >>> est = m.sampling_cost(4000, seed=1)
+        >>> abs(est.mean - 2) < 4 * est.se
+        True
+        """
+        from metacot.numerics.numbers import Estimate
+
+        steps = self.sample_steps_to_target(walkers, seed).astype(float)
+        if steps.size < 2:
+            raise MetacotError("a sampling-cost estimate needs at least 2 walkers")
+        return Estimate(float(steps.mean()), float(steps.std(ddof=1) / math.sqrt(steps.size)), int(steps.size))
+
     def sample_steps_to_target(self, walkers: int, seed: int, max_steps=None) -> np.ndarray:
         """Raw sample of the number of distilled steps from k_in to k_out (metacot.numerics.solvers.monte_carlo)."""
         from metacot.numerics.solvers.monte_carlo import simulate_hitting_times
@@ -527,21 +557,16 @@ def distilled_model(kernel, *, beta=None, scale=None, b=None, k_in=None, k_out=N
 
 # ============================================================================ 6. exact reference kernels
 def stationary_law(chain: Chain, eps, exact: bool | None = None):
-    """Stationary law μ^ε of P(ε) (GTH; exact for exact chains at rational ε). Needs P(ε) irreducible."""
-    from metacot.numerics.solvers.reduction import gth_stationary
+    """Stationary law μ^ε of P(ε) (GTH; exact for exact chains at rational ε). Needs P(ε) irreducible.
+
+    A call of :func:`metacot.numerics.solvers.stationary.stationary_law` with ``irreducible=True``
+    (the label kernel divides by every cluster's mass, so transient states are refused here)."""
+    from metacot.numerics.solvers.stationary import stationary_law as _stationary_law
 
     eps = chain.check_eps(eps)
     use_exact = chain.exact and isinstance(eps, Fraction) if exact is None else exact
-    if use_exact:
-        rows = chain.kernel_exact(eps)
-        A = [[Fraction(0)] * chain.n for _ in range(chain.n)]
-        for i, r in enumerate(rows):
-            for j, v in r.items():
-                A[i][j] = v
-    else:
-        A = chain.kernel(eps).toarray()
     try:
-        return gth_stationary(A)
+        return _stationary_law(chain, eps, "exact" if use_exact else "float", irreducible=True)
     except ChainError:
         raise MetacotError(f"P(eps) at eps = {format_number(eps)} is reducible: the stationary label kernel "
                            "(the T → ∞ limit of the fit) is not unique") from None
@@ -624,8 +649,468 @@ def distill(chain: Chain, eps, steps: int, *, beta="auto", b=None, seed: int = 0
     return DistillationResult(data, fit, model)
 
 
+# ============================================================================ 8. the order-K identity
+@dataclass
+class OrderKTerms:
+    """The terms of the order-K identity (spec 04 D3) of one K×K kernel p̂ rescaled with e^β = b/ℓ_min.
+
+    With ℓ_k = 1 − p̂(k,k) (the escape probability of cluster k per step), ℓ_min = min_k ℓ_k, the jump
+    chain Ĵ(k,l) = p̂(k,l)/ℓ_k, its expected visits N̂_k to k before k_out (from k_in; the visit at time 0
+    counts, N̂_{k_out} = 0) and hitting time ĥ^jump = Σ_k N̂_k, the rescaled chain spends
+    1/p⁺_k = 1 + (ℓ_min/b)(1 − ℓ_k)/ℓ_k steps per visit to k, so
+
+        E_dist = ĥ^jump + (ℓ_min/b)·Σ_k N̂_k (1 − ℓ_k)/ℓ_k  ≤  (1 + (1 − ℓ_min)/b)·ĥ^jump.
+
+    ``E_dist`` is the expected number of steps of the rescaled model, solved from its kernel (not from
+    the identity); ``visit_sum`` = Σ_k N̂_k (1 − ℓ_k)/ℓ_k. Fields are Fractions (:func:`order_k_terms`) or
+    :class:`~metacot.numerics.solvers.hitting.RationalFunction` of ε (:func:`order_k_expansion`).
+    """
+
+    E_dist: object
+    h_jump: object
+    ell: list
+    ell_min: object
+    visits: list
+    visit_sum: object
+    scale: object
+    jump: list = field(repr=False, default=None)
+
+
+def _field_hitting(rates, k_in, k_out, cost, zero):
+    """Expected cost to k_out from k_in of the chain with off-diagonal rates / probabilities `rates`
+    (metacot.numerics.solvers.reduction.hitting_reduction; every cluster must reach k_out)."""
+    from metacot.numerics.solvers.reduction import hitting_reduction
+
+    K = len(rates)
+    unknown = [k for k in range(K) if k != k_out]
+    idx = {k: i for i, k in enumerate(unknown)}
+    A = [{idx[l]: rates[k][l] for l in unknown if l != k and rates[k][l] != 0} for k in unknown]
+    t = [rates[k][k_out] for k in unknown]
+    try:
+        h = hitting_reduction(A, t, [cost(k) for k in unknown])
+    except ChainError:
+        raise InsufficientDataError(f"cluster {k_out} is not reached almost surely from every cluster "
+                                    "of the kernel") from None
+    return h[idx[k_in]]
+
+
+def _order_k_core(p, b, k_in, k_out, zero, one, smaller, E_dist=None):
+    K = len(p)
+    if not (0 <= k_in < K and 0 <= k_out < K) or k_in == k_out:
+        raise MetacotError(f"need two different clusters in 0..{K - 1}, got k_in = {k_in}, k_out = {k_out}")
+    ell = [sum((p[k][l] for l in range(K) if l != k), zero) for k in range(K)]   # subtraction-free 1 − p(k,k)
+    dry = [k for k in range(K) if ell[k] == 0]
+    if dry:
+        raise InsufficientDataError(f"insufficient data: cluster {dry[0]} has no escape (ℓ = 0), so "
+                                    "e^beta = b/ℓ_min is undefined")
+    ell_min = ell[0]
+    for e in ell[1:]:
+        if smaller(e, ell_min):
+            ell_min = e
+    J = [[zero if l == k else p[k][l] / ell[k] for l in range(K)] for k in range(K)]
+    h_jump = _field_hitting(J, k_in, k_out, lambda k: one, zero)
+    visits = [zero] * K
+    for j in range(K):
+        if j != k_out:
+            visits[j] = _field_hitting(J, k_in, k_out, lambda k, j=j: one if k == j else zero, zero)
+    visit_sum = sum((visits[k] * p[k][k] / ell[k] for k in range(K) if k != k_out), zero)
+    w = b / ell_min
+    if E_dist is None:
+        plus = [[zero if l == k else w * p[k][l] / (p[k][k] + w * ell[k]) for l in range(K)] for k in range(K)]
+        E_dist = _field_hitting(plus, k_in, k_out, lambda k: one, zero)
+    return OrderKTerms(E_dist, h_jump, ell, ell_min, visits, visit_sum, w, J)
+
+
+def order_k_terms(kernel, b, k_in: int, k_out: int) -> OrderKTerms:
+    """The order-K identity's terms of an exact kernel (claim distill.order-K), exactly.
+
+    Parameters
+    ----------
+    kernel : list of list of Fraction
+        A K×K stochastic matrix, e.g. the learned-limit kernel :func:`stationary_label_kernel` at a
+        rational ε, or a kernel fitted to data (:func:`fit_meta_kernel`).
+    b : Fraction or int
+        The rescaling constant of e^β = b/ℓ_min (:func:`auto_scale`).
+    k_in, k_out : int
+        Start and target cluster.
+
+    Returns
+    -------
+    OrderKTerms
+        ``E_dist`` is :meth:`DistilledModel.expected_steps` of ``distilled_model(kernel, beta="auto", b=b)``.
+
+    Raises
+    ------
+    InsufficientDataError
+        A cluster without escape, or k_out not reached.
+
+    Examples
+    --------
+    On ring(3, 3, 1) at ε = 1/100 the learned escape probability is ℓ = 1/301 in every cluster:
+
+    >>> from metacot.numerics.families import ring
+    >>> p, _ = stationary_label_kernel(ring(3, 3, 1), Fraction(1, 100))
+    >>> t = order_k_terms(p, 1, 0, 2)
+    >>> t.ell_min, t.h_jump, t.E_dist
+    (Fraction(1, 301), Fraction(2, 1), Fraction(1202, 301))
+    >>> t.E_dist == t.h_jump + t.ell_min / 1 * t.visit_sum
+    True
+    """
+    b = Fraction(b)
+    if not b > 0:
+        raise MetacotError(f"b must be positive, got {format_number(b)}")
+    p = [[Fraction(v) for v in row] for row in kernel]
+    E = distilled_model(p, beta="auto", b=b, k_in=k_in, k_out=k_out).expected_steps()
+    return _order_k_core(p, b, k_in, k_out, Fraction(0), Fraction(1), lambda x, y: x < y, E_dist=E)
+
+
+LAURENT_MAX_N = 64   # states: exact rational functions of ε by GTH over QQ(ε) take about a second up to here
+
+
+def _rf_valuation(rf) -> tuple[int, Fraction]:
+    """(order, leading coefficient) of a nonzero RationalFunction at ε = 0."""
+    vn = next(i for i, c in enumerate(rf.num) if c != 0)
+    vd = next(i for i, c in enumerate(rf.den) if c != 0)
+    return vn - vd, rf.num[vn] / rf.den[vd]
+
+
+def _label_kernel_field(chain: Chain, lab: Labelling):
+    """(F, ε, p̂ rows, masses) over F = QQ(ε): the learned-limit kernel as exact rational functions."""
+    from metacot.numerics.errors import LimitError
+    from metacot.numerics.solvers._qq_eps import field, kernel_rows
+    from metacot.numerics.solvers.stationary import _gth_generic
+
+    if chain.n > LAURENT_MAX_N:
+        raise LimitError(f"exact rational functions of eps are limited to n <= {LAURENT_MAX_N} states (this chain "
+                         f"has {chain.n}); use stationary_label_kernel at rational eps")
+    F, E = field()
+    rows = kernel_rows(chain, F, E)
+    D = [[r.get(j, F.zero) for j in range(chain.n)] for r in rows]
+    try:
+        mu = _gth_generic(D)                      # GTH over QQ(ε): P(ε) irreducible for small ε > 0
+    except ChainError:
+        raise MetacotError("P(eps) is reducible for small eps: the stationary label kernel is not unique") from None
+    K = lab.K
+    flow = [[F.zero] * K for _ in range(K)]
+    for x, r in enumerate(rows):
+        k = int(lab.label[x])
+        for y, v in r.items():
+            l = int(lab.label[y])
+            flow[k][l] = flow[k][l] + mu[x] * v
+    mass = [sum(row, F.zero) for row in flow]
+    return F, E, [[v / mass[k] for v in row] for k, row in enumerate(flow)], mass
+
+
+def stationary_label_kernel_rational(chain: Chain, labelling: Labelling | None = None):
+    """The learned-limit kernel p̂(k,l)(ε) of :func:`stationary_label_kernel` as exact rational functions of ε.
+
+    The stationary law μ^ε of P(ε) is computed by GTH elimination over the field QQ(ε) (every entry a
+    rational function, no rounding), then p̂(k,l) = Σ_{x∈C_k} μ^ε(x)·P^ε(x, C_l)/μ^ε(C_k).
+
+    Returns
+    -------
+    (kernel, masses)
+        K×K list and K-list of :class:`~metacot.numerics.solvers.hitting.RationalFunction`
+        (``.laurent(order)``, ``.evaluate(eps)``).
+
+    Raises
+    ------
+    LimitError
+        More than LAURENT_MAX_N states.
+
+    Examples
+    --------
+    ring(3, 3, 1): p̂(k, k+1) = ε/(3 + ε) = ε/3 − ε²/9 + …
+
+    >>> from metacot.numerics.families import ring
+    >>> p, mass = stationary_label_kernel_rational(ring(3, 3, 1))
+    >>> p[0][1].laurent(2)
+    {1: Fraction(1, 3), 2: Fraction(-1, 9)}
+    >>> p[0][1].evaluate(Fraction(1, 100)), mass[0].evaluate(Fraction(1, 100))
+    (Fraction(1, 301), Fraction(1, 3))
+    """
+    from metacot.numerics.solvers._qq_eps import to_rational_function
+
+    lab = Labelling.from_chain(chain) if labelling is None else labelling
+    _, _, p, mass = _label_kernel_field(chain, lab)
+    return [[to_rational_function(v) for v in row] for row in p], [to_rational_function(v) for v in mass]
+
+
+def order_k_expansion(chain: Chain, b, labelling: Labelling | None = None) -> OrderKTerms:
+    """The order-K identity's terms of the learned-limit kernel as exact rational functions of ε.
+
+    ℓ_min(ε) is the escape probability that is smallest for all small ε > 0 (rational functions are
+    compared by the sign of the leading coefficient of their difference at ε = 0). Used for the
+    expansions ĥ^jump_ε = h^jump·(1 + c₁ε + O(ε²)) and E_dist(ε) = E_dist(0) + O(ε) (claim distill.order-K)
+    and ℓ_min(ε) = ε·λ_min + O(ε²) (claim distill.beta-order).
+
+    Returns
+    -------
+    OrderKTerms
+        Every field a :class:`~metacot.numerics.solvers.hitting.RationalFunction` of ε
+        (``ell``, ``visits`` lists of them; ``jump`` the K×K jump chain).
+
+    Examples
+    --------
+    The equal-rates-4 chain: ĥ^jump_ε = 4/(1 − ε), so c₁ = 1.
+
+    >>> from metacot.numerics.families import equal_rates_4
+    >>> t = order_k_expansion(equal_rates_4(), 1)
+    >>> t.h_jump.laurent(1)
+    {0: Fraction(4, 1), 1: Fraction(4, 1)}
+    >>> t.E_dist.evaluate(Fraction(1, 100))
+    Fraction(796, 99)
+    """
+    from sympy import QQ
+
+    from metacot.numerics.solvers._qq_eps import to_rational_function
+
+    b = Fraction(b)
+    if not b > 0:
+        raise MetacotError(f"b must be positive, got {format_number(b)}")
+    lab = Labelling.from_chain(chain) if labelling is None else labelling
+    k_in, k_out = cluster_pair(chain, lab)
+    F, _, p, _ = _label_kernel_field(chain, lab)
+
+    def smaller(x, y):
+        d = x - y
+        return d != 0 and _rf_valuation(to_rational_function(d))[1] < 0
+
+    t = _order_k_core(p, F(QQ(b.numerator, b.denominator)), k_in, k_out, F.zero, F.one, smaller)
+    rf = to_rational_function
+    return OrderKTerms(rf(t.E_dist), rf(t.h_jump), [rf(v) for v in t.ell], rf(t.ell_min), [rf(v) for v in t.visits],
+                       rf(t.visit_sum), rf(t.scale), [[rf(v) for v in row] for row in t.jump])
+
+
+def learned_steps_rational(chain: Chain, labelling: Labelling | None = None):
+    """E_dist(ε) of the model distilled without rescaling (β = 0) from the learned-limit kernel, as an exact
+    rational function of ε (claim distill.timescale: simple pole with ε⁻¹ coefficient h^meta).
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import ring
+    >>> ring_E = learned_steps_rational(ring(3, 3, 1))
+    >>> ring_E.laurent(0)
+    {-1: Fraction(6, 1), 0: Fraction(2, 1)}
+    """
+    from metacot.numerics.solvers._qq_eps import to_rational_function
+
+    lab = Labelling.from_chain(chain) if labelling is None else labelling
+    k_in, k_out = cluster_pair(chain, lab)
+    F, _, p, _ = _label_kernel_field(chain, lab)
+    return to_rational_function(_field_hitting(p, k_in, k_out, lambda k: F.one, F.zero))
+
+
+def learned_escape_law(chain: Chain, eps, labelling: Labelling | None = None) -> list:
+    """Ĵ^ε(k,l) = p̂(k,l)/(1 − p̂(k,k)) (l ≠ k) of the learned-limit kernel :func:`stationary_label_kernel` at one ε:
+    the almost-sure T → ∞ limit of the fitted escape law (claim distill.escape-preserved). Exact at rational ε.
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import equal_rates_4
+    >>> learned_escape_law(equal_rates_4(), Fraction(1, 100))[1]
+    [Fraction(101, 200), Fraction(0, 1), Fraction(99, 200)]
+    """
+    p, _ = stationary_label_kernel(chain, eps, labelling)
+    zero = p[0][0] * 0
+    out = []
+    for k, row in enumerate(p):
+        ell = sum((v for l, v in enumerate(row) if l != k), zero)
+        if ell == 0:
+            raise MetacotError(f"cluster {k} has no escape at this eps")
+        out.append([zero if l == k else v / ell for l, v in enumerate(row)])
+    return out
+
+
+def limit_visit_sum(chain: Chain, k_in: int, k_out: int) -> Fraction:
+    """Σ_k N_k·λ_min/λ_k for the true jump chain J (expected visits N_k from k_in before k_out): the ε → 0
+    limit of ℓ_min·Σ_k N̂_k (1 − ℓ_k)/ℓ_k, so that E_dist(0) = h^jump + limit_visit_sum/b (claim
+    distill.order-K). Exact chains only.
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import ring
+    >>> limit_visit_sum(ring(4, 2, 1), 0, 3)
+    Fraction(3, 1)
+    """
+    from metacot.numerics.solvers.meta_chain import escape_rates, jump_chain
+
+    if not chain.exact:
+        raise MetacotError("limit_visit_sum needs an exact chain")
+    J, lam = jump_chain(chain), escape_rates(chain)
+    lmin = min(lam)
+    zero, one = Fraction(0), Fraction(1)
+    total = zero
+    for j in range(chain.K):
+        if j != k_out:
+            N = _field_hitting(J, k_in, k_out, lambda k, j=j: one if k == j else zero, zero)
+            total += N * lmin / lam[j]
+    return total
+
+
+# ============================================================================ 9. Monte Carlo summaries of the data
+def pooled_ratio_estimate(numerators, denominators):
+    """Ratio estimator R̂ = Σ_w n_w / Σ_w d_w over W ≥ 2 independent walkers, with its walker-level
+    (cluster-robust, delta-method) standard error se² = W/(W−1)·Σ_w (n_w − R̂·d_w)² / (Σ_w d_w)²
+    (it assumes only that walkers are independent, not that the events of one walker are).
+
+    Returns
+    -------
+    Estimate
+        mean R̂, se, n = W.
+
+    Examples
+    --------
+    >>> pooled_ratio_estimate([1, 3], [2, 2])
+    Estimate(mean=1.0, se=0.5, n=2)
+    """
+    from metacot.numerics.numbers import Estimate
+
+    n = np.asarray(numerators, dtype=float)
+    d = np.asarray(denominators, dtype=float)
+    W = n.size
+    if W < 2 or d.shape != n.shape:
+        raise MetacotError("a pooled ratio needs at least 2 walkers and one denominator per numerator")
+    if d.sum() <= 0:
+        raise InsufficientDataError("insufficient data: every denominator is 0")
+    r = n.sum() / d.sum()
+    se = math.sqrt(float(np.sum((n - r * d) ** 2)) * W / (W - 1)) / float(d.sum())
+    return Estimate(float(r), se, W)
+
+
+def _escapes(per_walker) -> np.ndarray:
+    per = np.asarray(per_walker)
+    return per.sum(axis=2) - np.einsum("wkk->wk", per)
+
+
+def pooled_kernel_estimate(per_walker, *, escape_law: bool = False) -> list:
+    """Pooled estimates over walkers of the fitted kernel q̂(k,l) = Σ_w n_w(k,l)/Σ_w N_w(k), or (escape_law)
+    of the escape law Ĵ(k,l) = Σ_w n_w(k,l)/Σ_w e_w(k), e_w(k) = escapes of walker w from k, each with the
+    walker-level standard error of :func:`pooled_ratio_estimate` (claims distill.per-step-meta,
+    distill.escape-preserved).
+
+    Parameters
+    ----------
+    per_walker : int array (W, K, K)
+        Label-pair counts per walker (``generate_data(..., keep_per_walker=True).per_walker``).
+
+    Returns
+    -------
+    K×K list of Estimate (None on the diagonal of the escape law)
+
+    Examples
+    --------
+    >>> per = np.array([[[8, 2], [1, 9]], [[6, 4], [3, 7]]])
+    >>> pooled_kernel_estimate(per)[0][1].mean
+    0.3
+    """
+    per = np.asarray(per_walker)
+    if per.ndim != 3 or per.shape[1] != per.shape[2]:
+        raise MetacotError(f"per-walker counts must have shape (W, K, K), got {per.shape}")
+    K = per.shape[1]
+    den = _escapes(per) if escape_law else per.sum(axis=2)
+    return [[None if (escape_law and l == k) else pooled_ratio_estimate(per[:, k, l], den[:, k]) for l in range(K)]
+            for k in range(K)]
+
+
+def escape_error_ratio(per_walker, J, entries):
+    """Mean over walkers of Z²_w, the average over the entries (k,l) with e_w(k) ≥ 1 of
+    (Ĵ_w(k,l) − J(k,l))²·e_w(k)/(J(k,l)(1 − J(k,l))), where Ĵ_w is the escape law of walker w and e_w(k) its
+    number of escapes from k (claim distill.escape-preserved). When, given e_w(k), the escapes from k are
+    independent draws from J(k,·), every term has conditional mean 1, so E[Z²] = 1: the error of Ĵ shrinks like
+    e^{-1/2}, i.e. like T^{-1/2}. Walkers without any escape from the listed clusters are left out (that
+    selection depends on e_w only, so it does not bias Z²).
+
+    Returns
+    -------
+    Estimate
+        mean of Z²_w over the walkers used, its standard error sd/√W', and W'.
+
+    Raises
+    ------
+    InsufficientDataError
+        Fewer than 2 walkers with an escape.
+
+    Examples
+    --------
+    >>> per = np.array([[[0, 3, 1], [1, 0, 1], [1, 1, 0]], [[0, 2, 2], [0, 0, 2], [1, 0, 0]]])
+    >>> half = [[0, Fraction(1, 2), Fraction(1, 2)]] * 3
+    >>> escape_error_ratio(per, half, [(0, 1), (1, 2)]).mean       # walkers: (1 + 0)/2 and (0 + 2)/2
+    0.75
+    """
+    from metacot.numerics.numbers import Estimate
+
+    per = np.asarray(per_walker)
+    esc = _escapes(per)
+    if per.shape[0] < 2 or not entries:
+        raise MetacotError("need at least 2 walkers and one entry")
+    total = np.zeros(per.shape[0])
+    used = np.zeros(per.shape[0])
+    for k, l in entries:
+        j = float(J[k][l])
+        if not 0 < j < 1:
+            raise MetacotError(f"J({k},{l}) = {j} must lie strictly between 0 and 1")
+        e = esc[:, k].astype(float)
+        ok = e > 0
+        total[ok] += (per[ok, k, l] - j * e[ok]) ** 2 / (e[ok] * j * (1 - j))
+        used += ok
+    keep = used > 0
+    if keep.sum() < 2:
+        raise InsufficientDataError("insufficient data: fewer than 2 walkers escaped from the listed clusters")
+    z2 = total[keep] / used[keep]
+    return Estimate(float(z2.mean()), float(z2.std(ddof=1) / math.sqrt(z2.size)), int(z2.size))
+
+
+def relative_spread_estimate(per_walker, k: int, l: int, scale):
+    """The standard deviation over walkers of q̂_w(k,l)/scale (one fitted entry per walker, claim
+    distill.per-step-meta), with the normal-theory standard error sd/√(2(W − 1)).
+
+    Returns
+    -------
+    Estimate
+    """
+    from metacot.numerics.numbers import Estimate
+
+    per = np.asarray(per_walker)
+    occ = per.sum(axis=2)[:, k]
+    W = per.shape[0]
+    if W < 3:
+        raise MetacotError("a spread needs at least 3 walkers")
+    if (occ == 0).any():
+        raise InsufficientDataError(f"insufficient data: some walker never visited cluster {k}")
+    v = per[:, k, l] / occ / float(scale)
+    sd = float(np.std(v, ddof=1))
+    return Estimate(sd, sd / math.sqrt(2 * (W - 1)), W)
+
+
+def timescale_estimate(per_walker, eps, k_in: int, k_out: int, batches: int = 20):
+    """ε·E_dist of the β = 0 model fitted to all walkers' data, with its batch-means standard error:
+    the walkers are split into `batches` groups, each fitted alone; se = sd(batch values)/√batches
+    (claim distill.timescale).
+
+    Returns
+    -------
+    Estimate
+    """
+    from metacot.numerics.numbers import Estimate
+
+    per = np.asarray(per_walker)
+    if not isinstance(batches, int) or batches < 2 or per.shape[0] < batches:
+        raise MetacotError("need at least 2 batches and one walker per batch")
+    e = float(eps)
+
+    def value(counts):
+        return e * float(distilled_model(fit_meta_kernel(counts).probs, k_in=k_in, k_out=k_out).expected_steps())
+
+    vals = [value(chunk.sum(axis=0)) for chunk in np.array_split(per, batches)]
+    return Estimate(value(per.sum(axis=0)), float(np.std(vals, ddof=1) / math.sqrt(batches)), per.shape[0])
+
+
 __all__ = ["Labelling", "LabellingError", "compress", "distillation_pairs", "transition_counts", "generate_data",
            "DistillationData", "MetaKernelFit", "fit_meta_kernel", "softmax_rows", "cross_entropy", "fit_logits_gd",
            "rescale_logits", "rescale_kernel", "auto_scale", "scale_from_beta", "DistilledModel", "distilled_model",
            "stationary_law", "exact_meta_kernel", "stationary_label_kernel", "DistillationResult", "cluster_pair",
-           "distill", "DEFAULT_B"]
+           "distill", "DEFAULT_B", "OrderKTerms", "order_k_terms", "order_k_expansion",
+           "stationary_label_kernel_rational", "limit_visit_sum", "learned_steps_rational",
+           "learned_escape_law", "LAURENT_MAX_N", "pooled_ratio_estimate",
+           "pooled_kernel_estimate", "escape_error_ratio", "relative_spread_estimate", "timescale_estimate"]

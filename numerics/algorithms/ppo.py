@@ -99,7 +99,9 @@ def _check_edges(edges, n):
 @dataclass
 class PPOHistory:
     """Per outer iteration: found mass s(x) per source, max-row TV of the step, max-row and μ-weighted
-    TV from the pretrained model, and the probabilities of the tracked edges (order `edges`)."""
+    TV from the pretrained model, the probabilities of the tracked edges (order `edges`), the inner steps
+    (the most any source took) and, for the float inner loops, the inner steps of every source that was
+    still active ({x: k})."""
 
     sources: list
     edges: list
@@ -109,12 +111,7 @@ class PPOHistory:
     tv_total_weighted: list = field(default_factory=list)
     edge_probs: list = field(default_factory=list)
     inner_steps: list = field(default_factory=list)
-
-    def to_json(self) -> dict:
-        return {"sources": self.sources, "edges": [list(e) for e in self.edges], "found_mass": self.found_mass,
-                "tv_step": self.tv_step, "tv_total_max": self.tv_total_max,
-                "tv_total_weighted": self.tv_total_weighted, "edge_probs": self.edge_probs,
-                "inner_steps": self.inner_steps}
+    inner_steps_per_source: list = field(default_factory=list)
 
 
 @dataclass
@@ -267,6 +264,7 @@ def _run_exact(K0, found, eps_max, c, max_iter, hist, mu):
         if it >= max_iter:
             raise MetacotError(f"PPO did not reach eps_max within max_iter = {max_iter} iterations")
         prev = [dict(r) for r in K]
+        hist.inner_steps_per_source.append({x: 0 for x in sorted(active)})
         for x in sorted(active):
             s = sum((K[x][y] for y in found[x]), Fraction(0))
             s_new = min((1 + c) * s, eps_max)
@@ -281,73 +279,346 @@ def _run_exact(K0, found, eps_max, c, max_iter, hist, mu):
     return K, its
 
 
-def _run_float(K, found, eps_max, c, inner, eta, mu, max_iter, max_inner, hist):
-    """Float PPO on logits W = log p (−inf where p = 0), exact / gd / sign inner loop, then the cap."""
-    K0 = K.copy()
-    n = K.shape[0]
-    its = {x: 0 for x in found}
-    F = np.zeros((n, n), dtype=bool)
-    for x, ys in found.items():
-        F[x, ys] = True
-    with np.errstate(divide="ignore"):
-        W = np.log(K)
-    sup = K > 0
-    active = {x for x in found if K[x, found[x]].sum() < eps_max}
-    it = 0
-    while active:
-        if it >= max_iter:
+def surrogate_gradient(p, found, active, mu_x):
+    """∂J/∂W[x,z] of the clipped surrogate at the current row (rows decouple), for the found edges still below
+    the clip boundary (``active`` ⊂ ``found``, indices into ``p``):
+        ∇J[x,z] = μ(x)·p(z)·(1[z ∈ A] − s_A),   s_A = Σ_{y∈A} p(y)
+    (clipped found edges contribute 0 to J). Works on floats and on Fractions (claim ppo.gd-drift).
+
+    Parameters
+    ----------
+    p : sequence
+        p̂_W(·|x) on the row's support.
+    found, active : iterable of int
+        Positions of the found edges and of those with ρ < 1 + c.
+    mu_x : number
+        μ(x).
+
+    Returns
+    -------
+    list
+        The gradient, one entry per position of ``p``.
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> surrogate_gradient([F(1, 4), F(1, 2), F(1, 4)], [2], [2], F(1, 3))
+    [Fraction(-1, 48), Fraction(-1, 24), Fraction(1, 16)]
+    """
+    A = set(active)
+    sA = sum((p[i] for i in A), 0 * p[0])
+    return [mu_x * v * ((1 if i in A else 0) - sA) for i, v in enumerate(p)]
+
+
+def _softmax_list(w):
+    m = max(w)
+    z = [math.exp(v - m) for v in w]
+    Z = math.fsum(z)
+    return [v / Z for v in z]
+
+
+def _sign(v: float) -> float:
+    return 1.0 if v > 0 else (-1.0 if v < 0 else 0.0)
+
+
+def _ppo_row_float(p0, fidx, mu_x, eps_max, c, inner, eta, max_iter, max_inner):
+    """PPO-Clip on one row's support (rows decouple): the row after every outer iteration and the inner steps
+    each took. ``p0``: the pretrained row on its support (floats); ``fidx``: positions of the found edges."""
+    fset = set(fidx)
+    cur = list(p0)
+    rows, steps = [], []
+    s = math.fsum(cur[i] for i in fidx)
+    while s < eps_max:
+        if len(rows) >= max_iter:
             raise MetacotError(f"PPO did not reach eps_max within max_iter = {max_iter} iterations")
-        rows = np.array(sorted(active), dtype=np.int64)
-        old = K[rows].copy()
-        Fr, sr, mur = F[rows], sup[rows], mu[rows][:, None]
-        s = (old * Fr).sum(axis=1)
-        steps_used = 0
+        old = cur
+        k = 0
         if inner == "exact":
-            target = np.minimum((1 + c) * s, eps_max)
-            new = np.where(Fr, old * (target / s)[:, None], old * ((1 - target) / (1 - s))[:, None])
+            target = min((1 + c) * s, eps_max)
+            up, down = target / s, (1 - target) / (1 - s)
+            new = [v * up if i in fset else v * down for i, v in enumerate(old)]
         else:
-            Wr = W[rows].copy()
+            w = [math.log(v) for v in old]
             while True:
-                p = softmax_rows(Wr, sr)
-                rho = np.where(Fr, p / np.where(Fr, old, 1.0), np.inf)
-                A = Fr & (rho < 1 + c)
-                if not A.any():
+                pr = _softmax_list(w)
+                A = [i for i in fidx if pr[i] / old[i] < 1 + c]
+                if not A or math.fsum(pr[i] for i in fidx) >= eps_max:
                     break
-                # stop rows already over the cap: they will be set to eps_max exactly below
-                over = (p * Fr).sum(axis=1) >= eps_max
-                A[over] = False
-                if not A.any():
-                    break
-                if steps_used >= max_inner:
+                if k >= max_inner:
                     raise MetacotError(f"inner {inner} loop did not reach the clip boundary within {max_inner} "
                                        "steps (increase eta or max_inner)")
-                sA = (p * A).sum(axis=1, keepdims=True)
-                g = mur * p * (A - sA)
-                g[~A.any(axis=1)] = 0.0
-                g = np.where(sr, g, 0.0)
+                g = surrogate_gradient(pr, fidx, A, mu_x)
                 if inner == "gd":
-                    Wr = Wr + eta * g
+                    w = [a + eta * b for a, b in zip(w, g)]
                 elif inner == "sign":
-                    Wr = Wr + eta * np.sign(g)
+                    w = [a + eta * _sign(b) for a, b in zip(w, g)]
                 else:  # sign-sparse: only the found logits move
-                    Wr = Wr + eta * np.where(Fr, np.sign(g), 0.0)
-                steps_used += 1
-            new = softmax_rows(Wr, sr)
-            s_new = (new * Fr).sum(axis=1)
-            over = s_new > eps_max
-            if over.any():  # cap: land exactly on eps_max (common shift of the found logits)
-                o = over
-                new[o] = np.where(Fr[o], new[o] * (eps_max / s_new[o])[:, None],
-                                  new[o] * ((1 - eps_max) / (1 - s_new[o]))[:, None])
-        K[rows] = new
-        with np.errstate(divide="ignore"):
-            W[rows] = np.log(new)
-        for i, x in enumerate(rows.tolist()):
-            its[x] += 1
-            if (new[i] * Fr[i]).sum() >= eps_max * (1 - 1e-15):  # float landing on eps_max (rounding only)
-                active.discard(x)
-        it += 1
-        prev = K.copy()
-        prev[rows] = old
-        _record(hist, K, K0, prev, mu, False, found, steps_used)
-    return K, its
+                    w = [a + eta * _sign(b) if i in fset else a for i, (a, b) in enumerate(zip(w, g))]
+                k += 1
+            new = _softmax_list(w)
+            s_new = math.fsum(new[i] for i in fidx)
+            if s_new > eps_max:  # cap: land exactly on eps_max (common shift of the found logits)
+                up, down = eps_max / s_new, (1 - eps_max) / (1 - s_new)
+                new = [v * up if i in fset else v * down for i, v in enumerate(new)]
+        cur = new
+        rows.append(cur)
+        steps.append(k)
+        s = math.fsum(cur[i] for i in fidx)
+        if s >= eps_max * (1 - 1e-15):  # float landing on eps_max (rounding only)
+            break
+    return rows, steps
+
+
+def _run_float(K, found, eps_max, c, inner, eta, mu, max_iter, max_inner, hist):
+    """Float PPO, row by row (exact / gd / sign / sign-sparse inner loop on the row's logits W = log p over
+    its support, then the cap); the history is assembled per outer iteration afterwards."""
+    K0 = K.copy()
+    its = {x: 0 for x in found}
+    per_row = {}
+    for x, ys in found.items():
+        support = [int(j) for j in np.flatnonzero(K0[x] > 0)]
+        pos = {j: i for i, j in enumerate(support)}
+        rows, steps = _ppo_row_float([float(K0[x, j]) for j in support], [pos[y] for y in ys], float(mu[x]),
+                                     eps_max, c, inner, eta, max_iter, max_inner)
+        per_row[x] = (support, rows, steps)
+        its[x] = len(rows)
+    n_it = max(its.values(), default=0)
+    prev = K0.copy()
+    for it in range(n_it):
+        cur = prev.copy()
+        step_of = {}
+        for x, (support, rows, steps) in per_row.items():
+            if it < len(rows):
+                cur[x] = 0.0
+                cur[x, support] = rows[it]
+                step_of[x] = steps[it]
+        _record(hist, cur, K0, prev, mu, False, found, max(step_of.values(), default=0))
+        hist.inner_steps_per_source.append(step_of)
+        prev = cur
+    return prev, its
+
+
+# ----------------------------------------------------------------------------- measurements of the claims
+@dataclass
+class RowChange:
+    """How PPO changed one source row x: TV(p_new(x,·), p_old(x,·)), the initial found mass s₀(x), the
+    factors p_new/p_old of the non-found entries (one value when the dense ratios are kept), and of the
+    initial dense conditional law p̄ = p_old restricted to the non-found support, normalised: its spread
+    Δp = max − min of the dense probabilities p_old(x,z) and Σ p̄² (claims ppo.preserves-dense, ppo.gd-drift)."""
+
+    row: int
+    tv: object
+    s0: object
+    factors: list
+    dense: list
+    delta_p: object
+    sum_pbar2: object
+
+
+@dataclass
+class TVSummary:
+    """Per source row its :class:`RowChange`; the TV of every row without found edges; the stationary-weighted
+    TV_μ = Σ_x μ(x) TV_x, μ(sources), m₀ = Σ_{x source} μ(x) s₀(x) (μ the stationary law of the pretrained
+    kernel: exact for an exact run); n_out = most sources in one cluster, M_min = smallest cluster size."""
+
+    rows: dict
+    untouched: dict
+    tv_mu: object
+    mu_sources: object
+    m0: object
+    n_out: int
+    M_min: int
+
+
+def _tv(a, b):
+    keys = set(a) | set(b)
+    return sum((abs(a.get(k, 0) - b.get(k, 0)) for k in keys), 0 * next(iter(a.values()))) / 2
+
+
+def tv_summary(result: PPOResult) -> TVSummary:
+    """What a PPO run moved, row by row and weighted by the stationary law (exact for exact runs).
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> from metacot.numerics.families import ring
+    >>> chain = ring(3, 3, 1)
+    >>> r = ppo_clip(chain, F(1, 1000), list(chain.sparse_edges()), F(1, 10), F(1, 2))
+    >>> t = tv_summary(r)
+    >>> t.rows[0].tv, t.rows[0].factors, t.tv_mu == F(1, 10) * t.mu_sources - t.m0
+    (Fraction(99, 1000), [Fraction(100, 111)], True)
+    """
+    from metacot.numerics.solvers.stationary import stationary_distribution
+
+    chain = result.model
+    n = chain.n
+    if result.exact:
+        old = [dict(r) for r in result.initial]
+        new = [dict(r) for r in result.kernel]
+        mu = stationary_distribution([[old[i].get(j, Fraction(0)) for j in range(n)] for i in range(n)])
+    else:
+        K0, K1 = np.asarray(result.initial), np.asarray(result.kernel)
+        old = [{j: float(K0[i, j]) for j in np.flatnonzero(K0[i] > 0)} for i in range(n)]
+        new = [{j: float(K1[i, j]) for j in np.flatnonzero((K1[i] > 0) | (K0[i] > 0))} for i in range(n)]
+        mu = [float(v) for v in stationary_distribution(K0)]
+    rows, untouched = {}, {}
+    zero = Fraction(0) if result.exact else 0.0
+    for x in range(n):
+        if x not in result.found:
+            untouched[x] = _tv(new[x], old[x])
+            continue
+        fy = set(result.found[x])
+        s0 = sum((v for y, v in old[x].items() if y in fy), zero)
+        rest = sorted(y for y, v in old[x].items() if y not in fy and v > 0)
+        factors = sorted({new[x].get(y, zero) / old[x][y] for y in rest})
+        dense = [old[x][y] for y in rest]
+        tot = sum(dense, zero)
+        rows[x] = RowChange(x, _tv(new[x], old[x]), s0, factors, dense,
+                            (max(dense) - min(dense)) if dense else zero,
+                            sum(((v / tot) ** 2 for v in dense), zero) if dense else zero)
+    tv_mu = sum((mu[x] * r.tv for x, r in rows.items()), zero) + sum((mu[x] * v for x, v in untouched.items()), zero)
+    mu_S = sum((mu[x] for x in rows), zero)
+    m0 = sum((mu[x] * r.s0 for x, r in rows.items()), zero)
+    lab = chain.cluster_of
+    n_out = max((sum(1 for x in rows if lab[x] == k) for k in range(chain.K)), default=0)
+    return TVSummary(rows, untouched, tv_mu, mu_S, m0, n_out, min(len(cl) for cl in chain.clusters))
+
+
+def gd_step_exact(p_row, found, mu_x, eta):
+    """One plain gradient-ascent step on a row given by exact probabilities (W = log p_old, every found edge
+    at ρ = 1 < 1 + c): ΔW = η·:func:`surrogate_gradient` in Fractions (claim ppo.gd-drift, "exact through
+    one step").
+
+    Parameters
+    ----------
+    p_row : dict
+        {y: Fraction} the row p_old(x,·) on its support.
+    found : iterable of int
+        The found edges' targets y.
+    mu_x, eta : Fraction
+
+    Returns
+    -------
+    dict
+        {y: ΔW[x,y]}.
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> d = gd_step_exact({0: F(1, 4), 1: F(3, 4) - F(1, 100), 2: F(1, 100)}, [2], F(2, 5), F(5))
+    >>> d[2], sum(d.values())
+    (Fraction(99, 5000), Fraction(0, 1))
+    """
+    ys = sorted(p_row)
+    pos = [i for i, y in enumerate(ys) if y in set(found)]
+    g = surrogate_gradient([p_row[y] for y in ys], pos, pos, mu_x)
+    return {y: eta * v for y, v in zip(ys, g)}
+
+
+def log_ratio_contraction(result: PPOResult, x: int):
+    """κ = log(p_new(z)/p_new(z'))/log(p_old(z)/p_old(z')) for the largest and smallest non-found probabilities
+    z, z' of source row x (p_old(z) > p_old(z')): 1 when the dense ratios are kept, in (0, 1) when the row
+    contracts toward uniform with the order kept (claim ppo.gd-drift). Float.
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> from metacot.numerics.families import two_one
+    >>> chain = two_one()
+    >>> r = ppo_clip(chain, F(1, 1000), list(chain.sparse_edges()), F(1, 20), F(1, 2), inner="gd", eta=5)
+    >>> 0 < log_ratio_contraction(r, 0) < 1
+    True
+    """
+    n = result.model.n
+    old = (np.array([[float(r.get(j, 0)) for j in range(n)] for r in result.initial]) if result.exact
+           else np.asarray(result.initial, dtype=float))
+    new = result.dense()
+    fy = set(result.found.get(x, []))
+    rest = [y for y in range(old.shape[1]) if y not in fy and old[x, y] > 0]
+    if len(rest) < 2:
+        raise MetacotError(f"row {x} has fewer than two non-found entries: no ratio to contract")
+    hi = max(rest, key=lambda y: old[x, y])
+    lo = min(rest, key=lambda y: old[x, y])
+    if old[x, hi] == old[x, lo]:
+        raise MetacotError(f"row {x}: the non-found probabilities are equal (nothing to contract)")
+    return math.log(new[x, hi] / new[x, lo]) / math.log(old[x, hi] / old[x, lo])
+
+
+def gd_drift_tv_limit(p0_row, found, eps_list, eps_max, c, eta_mu, *, max_inner: int = 10**8):
+    """lim_{ε→0} TV(p_new(x,·), p_old(x,·)) of the plain gradient-ascent loop on one source row, extrapolated.
+
+    The row at ε is p_old = (1 − ε q(x))·P0(x,·) + ε Σ_y q(x,y) δ_y (``p0_row``: {y: P0(x,y)}, ``found``:
+    {y: q(x,y)}); PPO runs with the effective step η·μ(x) = ``eta_mu`` (rows decouple, only the product enters).
+    TV(ε) at ε = eps_list (decreasing by a constant factor) approaches its limit geometrically (the dense
+    log-ratios contract like s₀^{1/(m+1)}, m dense states); Aitken's Δ² on the last three values gives the
+    estimate, and the error is three times its change from the previous triple plus 10⁻¹² (a-posteriori;
+    claim ppo.gd-drift-limit).
+
+    Returns
+    -------
+    (value, error, tvs)
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> v, err, tvs = gd_drift_tv_limit({0: F(1, 4), 1: F(3, 4)}, {2: 1}, [1e-2, 1e-3, 1e-4, 1e-5], 0.05, 0.5, 2.0)
+    >>> abs(v - 0.275) <= err < 0.01
+    True
+    """
+    from metacot.numerics.algorithms.pretrain import aitken
+
+    if len(eps_list) < 4:
+        raise MetacotError("gd_drift_tv_limit needs at least four values of eps")
+    ys = sorted(set(p0_row) | set(found))
+    qx = float(sum(found.values()))
+    fidx = [i for i, y in enumerate(ys) if y in found]
+    tvs = []
+    for e in eps_list:
+        e = float(e)
+        if not 0 < e * qx < float(eps_max):
+            raise MetacotError(f"eps = {e}: the initial found mass must lie in (0, eps_max)")
+        old = [(1 - e * qx) * float(p0_row.get(y, 0)) + e * float(found.get(y, 0)) for y in ys]
+        rows, _ = _ppo_row_float(old, fidx, 1.0, float(eps_max), float(c), "gd", float(eta_mu), 10**6, max_inner)
+        tvs.append(0.5 * math.fsum(abs(a - b) for a, b in zip(rows[-1] if rows else old, old)))
+    a1, a2 = aitken(*tvs[-4:-1]), aitken(*tvs[-3:])
+    return a2, 3 * abs(a2 - a1) + 1e-12, tvs
+
+
+def fine_tuned_family(model: Chain, eps, found_edges, clip, eps_max_values, *, inner: str = "exact") -> Chain:
+    """The fine-tuned kernels of exact PPO as one chain affine in s = ε_max: P0' + s·P1' through the kernels at the
+    first two ``eps_max_values``, checked exactly at every further value (MetacotError if they are not on that
+    line). Its Laurent expansion in s gives lim ε_max·E[τ] (claim ppo.internalises-prm).
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> from metacot.numerics.families import ring
+    >>> chain = ring(3, 2, 1)
+    >>> G = fine_tuned_family(chain, F(1, 10**6), list(chain.sparse_edges()), F(1, 2), [F(1, 100), F(1, 50), F(1, 20)])
+    >>> G.kernel_exact(F(1, 20)) == ppo_clip(chain, F(1, 10**6), list(chain.sparse_edges()), F(1, 20), F(1, 2)).kernel
+    True
+    """
+    vals = [parse_number(v, what="eps_max") if isinstance(v, (str, int)) else v for v in eps_max_values]
+    if len(vals) < 3 or len(set(vals)) != len(vals):
+        raise MetacotError("fine_tuned_family needs at least three distinct eps_max values")
+    runs = [ppo_clip(model, eps, found_edges, v, clip, inner=inner) for v in vals]
+    if not all(r.exact for r in runs):
+        raise MetacotError("fine_tuned_family needs an exact model, rational eps, eps_max and clip")
+    a, b = vals[0], vals[1]
+    Ka, Kb = runs[0].kernel, runs[1].kernel
+    n = model.n
+    P1 = {}
+    P0 = {}
+    for x in range(n):
+        for y in set(Ka[x]) | set(Kb[x]):
+            va, vb = Ka[x].get(y, Fraction(0)), Kb[x].get(y, Fraction(0))
+            slope = (vb - va) / (b - a)
+            P0[(x, y)] = va - a * slope
+            if slope:
+                P1[(x, y)] = slope
+    G = Chain(n, {k: v for k, v in P0.items() if v}, P1, model.clusters, start=model.start, target=model.target,
+              name=f"PPO-fine-tuned {model.name} (affine in eps_max)")
+    for v, r in zip(vals[2:], runs[2:]):
+        if G.kernel_exact(v) != [{y: p for y, p in row.items() if p} for row in r.kernel]:
+            raise MetacotError(f"the fine-tuned kernel at eps_max = {v} is not affine in eps_max")
+    return G

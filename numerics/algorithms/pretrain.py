@@ -29,7 +29,8 @@ import scipy.sparse as sp
 
 from metacot.numerics.chain import Chain
 from metacot.numerics.errors import ChainError, MetacotError
-from metacot.numerics.solvers.reduction import gth_stationary
+from metacot.numerics.numbers import to_json_value, to_mpf
+from metacot.numerics.solvers.stationary import stationary_distribution
 
 
 # ----------------------------------------------------------------------------- the softmax model
@@ -76,14 +77,24 @@ def population_gradient(W, P, mu, mask=None) -> np.ndarray:
     return g
 
 
+def _exp_minus_linear(delta: np.ndarray) -> np.ndarray:
+    """e^δ − 1 − δ without cancellation: the Taylor series δ²/2 + … + δ⁶/720 for |δ| < 10⁻² (truncation
+    ≤ δ⁷/5040 ≤ 2·10⁻¹⁸·δ²), expm1(δ) − δ elsewhere (relative rounding ≤ 10⁻¹³ there)."""
+    small = np.abs(delta) < 1e-2
+    d = np.where(small, delta, 0.0)
+    series = d * d * (0.5 + d * (1 / 6 + d * (1 / 24 + d * (1 / 120 + d / 720))))
+    return np.where(small, series, np.expm1(delta) - delta)
+
+
 def kl_rows(P, W, mask=None) -> np.ndarray:
     """KL(P(x,·) ‖ p̂_W(·|x)) per row, as Σ_y P·(e^δ − 1 − δ) with δ = log p̂ − log P (each term ≥ 0,
-    no cancellation; the Σ p̂ over pairs with P = 0 is added as the spurious mass). +inf if masked."""
+    no cancellation: a series for small δ, so KL keeps ~9 digits down to KL ~ 10⁻¹²; the Σ p̂ over pairs
+    with P = 0 is added as the spurious mass). +inf if masked."""
     logp = log_softmax_rows(W, mask)
     pos = P > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         delta = np.where(pos, logp - np.log(np.where(pos, P, 1.0)), 0.0)
-        terms = np.where(pos, P * (np.expm1(delta) - delta), 0.0)
+        terms = np.where(pos, P * _exp_minus_linear(np.where(np.isfinite(delta), delta, 0.0)), 0.0)
     out = terms.sum(axis=1)
     # Σ_y p̂ = 1 = Σ_y P: KL = Σ_{P>0} P(e^δ − 1 − δ) + Σ_{P=0} p̂, the second sum being the spurious mass
     out = out + np.where(pos, 0.0, np.exp(logp)).sum(axis=1)
@@ -98,8 +109,10 @@ def true_kernel(chain: Chain, eps) -> np.ndarray:
 
 
 def stationary_law(P: np.ndarray) -> np.ndarray:
-    """μ = stationary law of the (irreducible) kernel P by GTH (float, subtraction-free)."""
-    return np.asarray(gth_stationary(np.asarray(P, dtype=float)), dtype=float)
+    """μ = stationary law of the (irreducible) kernel P by GTH (float, subtraction-free): a call of
+    :func:`metacot.numerics.solvers.stationary.stationary_distribution` (μ > 0 is needed, so transient
+    states raise ChainError)."""
+    return np.asarray(stationary_distribution(np.asarray(P, dtype=float), irreducible=True), dtype=float)
 
 
 # ----------------------------------------------------------------------------- history
@@ -130,11 +143,6 @@ class TrainingHistory:
         self.min_true.append(float(p[pos].min()))
         self.tv.append(float(0.5 * np.abs(p - P).sum(axis=1).max()))
         self.sparse_probs.append([float(p[x, y]) for x, y in self.sparse_edges])
-
-    def to_json(self) -> dict:
-        return {"sparse_edges": [list(e) for e in self.sparse_edges], "step": self.step, "stage": self.stage,
-                "loss": self.loss, "kl": self.kl, "max_spurious": self.max_spurious, "min_true": self.min_true,
-                "tv": self.tv, "sparse_probs": self.sparse_probs}
 
 
 # ----------------------------------------------------------------------------- gradient descent
@@ -206,7 +214,7 @@ class PretrainResult:
                 "kept_spurious_pairs": self.kept_spurious_pairs,
                 "final": {"loss": h.loss[-1], "kl": h.kl[-1], "max_spurious": h.max_spurious[-1],
                           "tv": h.tv[-1]},
-                "history": h.to_json()}
+                "history": to_json_value(h)}
 
 
 def default_theta(P: np.ndarray) -> float:
@@ -539,9 +547,7 @@ def row_gd_trajectory(p_row, mu_x, eta, times, *, dps: int | None = None, n_logi
     count = [sum(1 for v in vals if v == u) for u in classes]
     which = [classes.index(v) for v in vals]
     with mpmath.workdps(dps):
-        def mp(v):
-            return mpmath.mpf(v.numerator) / v.denominator if isinstance(v, Fraction) else mpmath.mpf(v)
-
+        mp = to_mpf
         p = [mp(v) for v in classes]
         w = [mpmath.mpf(0)] * len(p)
         emu = mp(eta) * mp(mu_x)
@@ -557,3 +563,471 @@ def row_gd_trajectory(p_row, mu_x, eta, times, *, dps: int | None = None, n_logi
             Z = mpmath.fsum(k * zi for k, zi in zip(count, z))
             out[T] = [z[j] / Z for j in which]
         return out
+
+
+# ----------------------------------------------------------------------------- measurements of the claims
+def richardson(values, ratio: float = 2.0, orders=(1, 2)) -> list:
+    """Richardson tables: ``values[j]`` = f(h_j) with h_{j+1} = h_j/ratio and f(h) = f(0) + c₁h + c₂h² + …;
+    level k removes the h^{orders[k−1]} term: R_k[j] = (ratio^p R_{k−1}[j+1] − R_{k−1}[j])/(ratio^p − 1).
+
+    Returns the list of levels ``[values, R_1, R_2, …]`` (each one shorter than the last). Used with
+    h = 1/t by :func:`spurious_decay_limits` and :func:`one_stage_kl_limits`.
+
+    Examples
+    --------
+    >>> f = [1 + 3 / t + 5 / t**2 for t in (10, 20, 40, 80)]
+    >>> round(richardson(f)[2][-1], 12)
+    1.0
+    """
+    levels = [list(map(float, values))]
+    for p in orders:
+        prev = levels[-1]
+        if len(prev) < 2:
+            break
+        r = float(ratio) ** p
+        levels.append([(r * b - a) / (r - 1) for a, b in zip(prev, prev[1:])])
+    return levels
+
+
+def aitken(a: float, b: float, c: float) -> float:
+    """Aitken's Δ² limit of three consecutive terms of a sequence converging geometrically:
+    c − (c − b)²/((c − b) − (b − a)) (c itself when the second difference vanishes).
+
+    Examples
+    --------
+    >>> aitken(*[2 + 0.5 ** k for k in (3, 4, 5)])
+    2.0
+    """
+    den = (c - b) - (b - a)
+    return c if den == 0 else c - (c - b) ** 2 / den
+
+
+def _extrapolated(levels, floor: float):
+    """(value, error) from Richardson levels: the last entry of the deepest level; the error is the change
+    between its last two entries (a-posteriori: when the remaining corrections shrink by a factor r ≥ 2 per
+    doubling of t, the distance to the limit is ≤ change/(r − 1) ≤ change; on the measured rows r ≈ 4) plus
+    the rounding ``floor``."""
+    top = levels[-1]
+    value = top[-1]
+    change = abs(top[-1] - top[-2]) if len(top) >= 2 else abs(levels[-2][-1] - levels[-2][-2])
+    return value, change + floor
+
+
+def clean_prune_time(P, mu, eta, theta, t_max: int = 10**7):
+    """First GD step t (from W = 0, all n² logits) at which every spurious p̂ < θ ≤ every true p̂.
+
+    Parameters
+    ----------
+    P : ndarray
+        The true kernel p^ε (dense float).
+    mu : ndarray
+        Data law μ over the states.
+    eta : float
+        Step size η.
+    theta : float
+        Pruning threshold θ.
+    t_max : int
+        Largest number of steps tried.
+
+    Returns
+    -------
+    (int, ndarray)
+        The step T1 and the logits W after T1 steps (claims pretrain.spurious-decay, pretrain.two-stage).
+
+    Raises
+    ------
+    MetacotError
+        No clean prune within ``t_max`` steps.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> from metacot.numerics.families import ring
+    >>> P = true_kernel(ring(2, 2, 1), Fraction(1, 10))
+    >>> mu = stationary_law(P)
+    >>> T1, W = clean_prune_time(P, mu, 1 / mu.max(), default_theta(P))
+    >>> T1, bool(softmax_rows(W)[P == 0].max() < default_theta(P))
+    (13, True)
+    """
+    pos = P > 0
+    W = np.zeros_like(P, dtype=float)
+    emu = _check_eta(eta) * np.asarray(mu, dtype=float)[:, None]
+    for t in range(int(t_max) + 1):
+        p = softmax_rows(W)
+        if p[~pos].max(initial=0.0) < theta and p[pos].min() >= theta:
+            return t, W
+        W -= emu * (p - P)
+    raise MetacotError(f"no clean prune within {t_max} steps (raise t_max or the threshold theta)")
+
+
+def slowest_mode_rates(P, mu, eta, mask, W=None):
+    """Per row x: λ(x) = the smallest nonzero eigenvalue of H_x = diag(p) − p pᵀ on the kept support, and
+    the local KL decay rate −2 log(1 − η μ(x) λ(x)) per step (GD is linear near the optimum:
+    e_{t+1} = (I − η μ(x) H_x) e_t for the logit error e, and KL ≈ ½ Σ μ eᵀ H e).
+
+    With W (the logits at the start of stage 2), λ(x) is taken over the modes the initial error
+    log p̂ − log p actually excites (relative projection > 10⁻⁹; float noise is ~10⁻¹⁶): symmetric rows
+    (equal sparse weights) never excite the antisymmetric modes, since GD preserves the symmetry.
+    Rows with one kept pair, or no excited mode, get λ = rate = inf. Claim pretrain.two-stage.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        λ(x) and the rates.
+
+    Examples
+    --------
+    >>> P = np.array([[0.5, 0.5], [0.25, 0.75]])
+    >>> lam, rate = slowest_mode_rates(P, np.array([1/3, 2/3]), 1.5, P > 0)
+    >>> [round(float(v), 12) for v in lam]          # 2 p(1 − p) for a two-entry row
+    [0.5, 0.375]
+    """
+    lam, rate = [], []
+    logp = None if W is None else log_softmax_rows(W, mask)
+    for x in range(P.shape[0]):
+        p = P[x][mask[x]]
+        if p.size < 2:
+            lam.append(math.inf)
+            rate.append(math.inf)
+            continue
+        H = np.diag(p) - np.outer(p, p)
+        ev, V = np.linalg.eigh(H)
+        ev, V = ev[1:], V[:, 1:]  # drop the null direction 1 (H·1 = 0; its float eigenvalue is ~±1e-18)
+        keep = np.ones(ev.size, dtype=bool)
+        if logp is not None:
+            e = logp[x][mask[x]] - np.log(p)
+            proj = np.abs(V.T @ e)
+            keep &= proj > 1e-9 * max(np.linalg.norm(e), 1e-300)
+        if not keep.any():
+            lam.append(math.inf)
+            rate.append(math.inf)
+            continue
+        l2 = float(ev[keep].min())
+        lam.append(l2)
+        rate.append(-2 * math.log1p(-eta * mu[x] * l2))
+    return np.array(lam), np.array(rate)
+
+
+def two_stage_kl_curve(P, mu, eta, theta, T2, T1=None):
+    """Stage 1 to a clean prune (or T1 steps), prune at θ, stage 2 for T2 steps; the μ-weighted KL after
+    every stage-2 step, and the one-stage (no prune) KL at the same total times.
+
+    Returns
+    -------
+    tuple
+        (T1, mask, kl_two_stage, kl_one_stage, W_stage2, W_at_prune); claim pretrain.one-stage-stuck.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> from metacot.numerics.families import ring
+    >>> P = true_kernel(ring(2, 2, 1), Fraction(1, 10))
+    >>> mu = stationary_law(P)
+    >>> T1, mask, kl2, kl1, _, _ = two_stage_kl_curve(P, mu, 1 / mu.max(), default_theta(P), 400)
+    >>> bool((mask == (P > 0)).all()), bool(kl2[-1] < 1e-12 < kl1[-1])
+    (True, True)
+    """
+    if T1 is None:
+        T1, W = clean_prune_time(P, mu, eta, theta)
+    else:
+        W = np.zeros_like(P, dtype=float)
+        for _ in range(_check_steps(T1, "T1")):
+            W -= eta * mu[:, None] * (softmax_rows(W) - P)
+    mask = softmax_rows(W) >= theta
+    emu = eta * mu[:, None]
+    W2, W1 = W.copy(), W.copy()
+    kl2, kl1 = [], []
+    for _ in range(_check_steps(T2, "T2")):
+        W2 -= np.where(mask, emu * (softmax_rows(W2, mask) - P), 0.0)
+        W1 -= emu * (softmax_rows(W1) - P)
+        kl2.append(float(np.dot(mu, kl_rows(P, W2, mask))))
+        kl1.append(float(np.dot(mu, kl_rows(P, W1))))
+    return T1, mask, np.array(kl2), np.array(kl1), W2, W
+
+
+def _gd_snapshots(P, mu, eta, times, record):
+    """Full stage-1 GD from W = 0; ``record(W)`` at each requested step (sorted, de-duplicated)."""
+    emu = _check_eta(eta) * np.asarray(mu, dtype=float)[:, None]
+    W = np.zeros_like(P, dtype=float)
+    out, t = {}, 0
+    for T in sorted(set(int(v) for v in times)):
+        while t < T:
+            W -= emu * (softmax_rows(W) - P)
+            t += 1
+        out[T] = record(W)
+    return out
+
+
+@dataclass
+class RowLimit:
+    """A per-row limit extrapolated from a GD trajectory: ``value`` ± ``error`` (a-posteriori: the change of
+    the deepest Richardson level, plus rounding), with the row's counts d₊ = |supp p(x,·)| and
+    n_x = unmasked logits, and μ(x)."""
+
+    row: int
+    value: float
+    error: float
+    d_plus: int
+    n_x: int
+    mu: float
+
+
+def spurious_decay_limits(P, mu, eta, t0: int, levels: int = 4) -> list:
+    """lim_{t→∞} t·p̂_t(y|x) for a spurious pair (p(x,y) = 0) of every row that has one, stage-1 GD from W = 0.
+
+    Stolz–Cesàro: t·p̂_t → 1/lim D(t) with D(t) = 1/p̂_{t+1} − 1/p̂_t; D(t) = D_∞ + c₁/t + c₂/t² + …, so
+    D at t = t0·2^j (j < levels) is Richardson-extrapolated in h = 1/t (two levels). The spec's constant
+    is d₊/(n_x η μ(x)) (claim pretrain.spurious-decay). Spurious pairs of a row move together (equal
+    gradients from equal logits), so one pair per row is read.
+
+    Returns
+    -------
+    list of RowLimit
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> from metacot.numerics.families import ring
+    >>> P = true_kernel(ring(2, 2, 1), Fraction(1, 10))
+    >>> mu = stationary_law(P)
+    >>> eta = 1 / mu.max()
+    >>> r = spurious_decay_limits(P, mu, eta, 500)[0]
+    >>> r.row, r.d_plus, r.n_x, bool(abs(r.value - r.d_plus / (r.n_x * eta * r.mu)) < 1e-6)
+    (0, 3, 4, True)
+    """
+    t0 = _check_steps(t0, "t0")
+    if t0 < 1 or levels < 3:
+        raise MetacotError("spurious_decay_limits needs t0 >= 1 and levels >= 3")
+    pos = P > 0
+    rows = [x for x in range(P.shape[0]) if not pos[x].all()]
+    cols = {x: int(np.flatnonzero(~pos[x])[0]) for x in rows}
+    ts = [t0 * 2 ** j for j in range(levels)]
+    snap = _gd_snapshots(P, mu, eta, ts + [t + 1 for t in ts],
+                         lambda W: np.exp(log_softmax_rows(W)[rows, [cols[x] for x in rows]]))
+    out = []
+    for i, x in enumerate(rows):
+        D = [1 / snap[t + 1][i] - 1 / snap[t][i] for t in ts]
+        lev = richardson(D)
+        Dinf, err = _extrapolated(lev, 1e-15 * ts[-1] * abs(D[-1]) * 8)
+        out.append(RowLimit(x, 1 / Dinf, err / Dinf ** 2, int(pos[x].sum()), P.shape[1], float(mu[x])))
+    return out
+
+
+def one_stage_kl_limits(P, mu, eta, t0: int, levels: int = 4) -> list:
+    """lim_{t→∞} t·μ(x)·KL(p(x,·) ‖ p̂_t(·|x)) per row with spurious pairs, stage-1 GD from W = 0 (no prune).
+
+    As :func:`spurious_decay_limits`, on D(t) = 1/(μ KL_t) increments. The KL of the row is its spurious mass
+    to first order, (n_x − d₊)·p̂_t, so the limit is (n_x − d₊)·d₊/(n_x η): the one-stage error is Θ(1/t)
+    (claim pretrain.one-stage-stuck).
+
+    Returns
+    -------
+    list of RowLimit
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> from metacot.numerics.families import ring
+    >>> P = true_kernel(ring(2, 2, 1), Fraction(1, 10))
+    >>> mu = stationary_law(P)
+    >>> eta = 1 / mu.max()
+    >>> r = one_stage_kl_limits(P, mu, eta, 500)[0]
+    >>> bool(abs(r.value - (4 - 3) * 3 / (4 * eta)) < 1e-6)
+    True
+    """
+    t0 = _check_steps(t0, "t0")
+    if t0 < 1 or levels < 3:
+        raise MetacotError("one_stage_kl_limits needs t0 >= 1 and levels >= 3")
+    pos = P > 0
+    rows = [x for x in range(P.shape[0]) if not pos[x].all()]
+    ts = [t0 * 2 ** j for j in range(levels)]
+    m = np.asarray(mu, dtype=float)
+    snap = _gd_snapshots(P, mu, eta, ts + [t + 1 for t in ts], lambda W: (m * kl_rows(P, W))[rows])
+    out = []
+    for i, x in enumerate(rows):
+        D = [1 / snap[t + 1][i] - 1 / snap[t][i] for t in ts]
+        Dinf, err = _extrapolated(richardson(D), 1e-13 * ts[-1] * abs(D[-1]) * 8)
+        out.append(RowLimit(x, 1 / Dinf, err / Dinf ** 2, int(pos[x].sum()), P.shape[1], float(mu[x])))
+    return out
+
+
+def loglog_slope(P, mu, eta, t1: int, t2: int) -> float:
+    """Slope of log KL_μ(t) against log t between steps t1 < t2 of stage-1 GD from W = 0 (no prune), KL_μ the
+    μ-weighted KL(p ‖ p̂_t): → −1 when the error is Θ(1/t) (claim pretrain.one-stage-stuck).
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> from metacot.numerics.families import ring
+    >>> P = true_kernel(ring(2, 2, 1), Fraction(1, 10))
+    >>> mu = stationary_law(P)
+    >>> round(loglog_slope(P, mu, 1 / mu.max(), 1000, 16000), 2)
+    -1.0
+    """
+    if not 0 < t1 < t2:
+        raise MetacotError(f"loglog_slope needs 0 < t1 < t2, got {t1}, {t2}")
+    kl = _gd_snapshots(P, mu, eta, [t1, t2], lambda W: float(np.dot(mu, kl_rows(P, W))))
+    return (math.log(kl[t2]) - math.log(kl[t1])) / (math.log(t2) - math.log(t1))
+
+
+@dataclass
+class StageTwoRate:
+    """The asymptotic decay rate of the μ-weighted KL in stage 2 (after a clean prune): ``rate`` ± ``error``
+    (Aitken's Δ² on span rates log(KL_t/KL_{t+h})/h at three windows; error = three times the spread of the
+    window estimates plus 10⁻⁹ relative rounding), the slowest excited mode (row, μ(row), λ), the prune step T1,
+    the stage-2 steps run, whether the prune kept exactly the true support, and the share of the final KL's
+    quadratic form carried by that mode (≈ 1 when it dominates the decay)."""
+
+    rate: float
+    error: float
+    row: int
+    mu_row: float
+    lam: float
+    T1: int
+    steps: int
+    clean: bool
+    share: float
+    kl: np.ndarray = field(repr=False, default=None)
+
+
+def stage_two_kl_rate(P, mu, eta, theta, *, windows=(1e-10, 1e-11, 1e-12), max_steps: int = 10**6) -> StageTwoRate:
+    """Run Alg. 1 to a clean prune at θ, then stage 2 until the μ-weighted KL is below min(windows)·10⁻²;
+    measure the asymptotic rate of KL_t → 0 (claim pretrain.two-stage).
+
+    The span h = round(1/r) steps (r the raw local rate at the first window) makes each span rate a ratio of
+    KL values e-fold apart (KL keeps ~9 digits there: :func:`kl_rows`). The linearised prediction is
+    −2 log(1 − η μ(x*) λ(x*)) for the slowest excited mode (:func:`slowest_mode_rates`).
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> from metacot.numerics.families import ring
+    >>> P = true_kernel(ring(2, 2, 1), Fraction(1, 10))
+    >>> mu = stationary_law(P)
+    >>> r = stage_two_kl_rate(P, mu, 1 / mu.max(), default_theta(P))
+    >>> pred = -2 * math.log1p(-(1 / mu.max()) * r.mu_row * r.lam)
+    >>> r.clean, abs(r.rate / pred - 1) < 1e-6
+    (True, True)
+    """
+    T1, W = clean_prune_time(P, mu, eta, theta)
+    mask = softmax_rows(W) >= theta
+    lam, rates = slowest_mode_rates(P, mu, eta, mask, W)
+    x = int(np.argmin(rates))
+    emu = eta * np.asarray(mu, dtype=float)[:, None]
+    stop = min(windows) * 1e-2
+    kl = []
+    for _ in range(max_steps):
+        W -= np.where(mask, emu * (softmax_rows(W, mask) - P), 0.0)
+        kl.append(float(np.dot(mu, kl_rows(P, W, mask))))
+        if kl[-1] < stop:
+            break
+    kl = np.array(kl)
+    if kl[-1] >= stop:
+        raise MetacotError(f"stage 2 did not reach KL < {stop:g} within {max_steps} steps")
+    est = []
+    h = None
+    for w in sorted(windows, reverse=True):
+        i = int(np.argmax(kl < w))
+        if h is None:
+            h = max(1, int(round(1 / math.log(kl[i] / kl[i + 1]))))
+        if i + 3 * h >= kl.size:
+            raise MetacotError("stage 2 stopped before the last rate window; lower the windows")
+        a, b, c = (math.log(kl[i + j * h] / kl[i + (j + 1) * h]) / h for j in range(3))
+        est.append(aitken(a, b, c))
+    rate = est[-1]
+    err = 3 * (max(est) - min(est)) + 1e-9 * abs(rate)
+    clean = bool((mask == (P > 0)).all())
+    share = _mode_share(P, mu, W, mask, eta, float(rates[x]))
+    return StageTwoRate(rate, err, x, float(mu[x]), float(lam[x]), T1, int(kl.size), clean, share, kl)
+
+
+def _mode_share(P, mu, W, mask, eta, rate) -> float:
+    """Share of the quadratic KL ½ Σ_x μ(x) eᵀ H_x e (e = log p̂ − log p on the kept support) carried by the
+    modes (of any row) whose linearised rate −2 log(1 − η μ(x) λ) equals ``rate`` (to 10⁻⁹), at the logits W:
+    ≈ 1 once the slowest excited modes dominate the decay."""
+    logp = log_softmax_rows(W, mask)
+    total, part = 0.0, 0.0
+    for r in range(P.shape[0]):
+        p = P[r][mask[r]]
+        if p.size < 2:
+            continue
+        e = logp[r][mask[r]] - np.log(p)
+        ev, V = np.linalg.eigh(np.diag(p) - np.outer(p, p))
+        ev, V = ev[1:], V[:, 1:]
+        c = V.T @ e
+        energy = mu[r] * ev * c * c
+        rates = -2 * np.log1p(-eta * mu[r] * ev)
+        total += float(np.sum(energy))
+        part += float(np.sum(energy[np.abs(rates - rate) <= 1e-9 * rate]))
+    return part / total if total > 0 else 0.0
+
+
+def fitted_kl_rate(kl, lo: float = 1e-12, hi: float = 1e-8) -> float:
+    """Least-squares slope −d log KL/dt over the steps with lo ≤ KL ≤ hi (claim pretrain.one-stage-stuck).
+
+    Examples
+    --------
+    >>> round(fitted_kl_rate(np.exp(-0.1 * np.arange(400)) * 1e-3), 12)
+    0.1
+    """
+    kl = np.asarray(kl, dtype=float)
+    idx = np.flatnonzero((kl >= lo) & (kl <= hi))
+    if idx.size < 3:
+        raise MetacotError(f"only {idx.size} KL values in the fit window [{lo:g}, {hi:g}]")
+    return float(-np.polyfit(idx.astype(float), np.log(kl[idx]), 1)[0])
+
+
+@dataclass
+class HittingRatioLimit:
+    """lim of E_p̂[τ]/E_p[τ] along stage 2 (Aitken's Δ² on equally spaced checkpoints; error = three times its
+    change from the previous triple plus 10⁻¹¹ for the float hitting times), the ratios, max |log p̂ − log p| at
+    each checkpoint, T1, and whether the prune kept exactly the true support."""
+
+    value: float
+    error: float
+    ratios: list
+    log_errors: list
+    checkpoints: list
+    T1: int
+    clean: bool
+
+
+def hitting_ratio_limit(chain: Chain, eps, step: int, count: int = 5, *, start=None, target=None) -> HittingRatioLimit:
+    """Two-stage GD (clean prune at p_min/2, η = 1/max μ), then E_p̂[τ]/E_p[τ] every ``step`` stage-2 steps
+    (``count`` checkpoints ≥ 4); E_p exact (rational state reduction), E_p̂ float (subtraction-free, relative
+    error ~10⁻¹³). The ratio − 1 decays geometrically with the logit error (claim pretrain.recovers-kernel).
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> from metacot.numerics.families import ring
+    >>> r = hitting_ratio_limit(ring(2, 2, 1), Fraction(1, 10), 40)
+    >>> r.clean, abs(r.value - 1) <= r.error < 1e-8
+    (True, True)
+    """
+    from metacot.numerics.solvers.hitting import hitting_time
+
+    if count < 4 or step < 1:
+        raise MetacotError("hitting_ratio_limit needs count >= 4 checkpoints and step >= 1")
+    eps, P, mu = _setup(chain, eps, None)
+    start = chain.start if start is None else start
+    target = chain.target if target is None else target
+    exact_h = hitting_time(chain, start, target, eps, method="exact" if chain.exact else "float")
+    eta = 1.0 / float(mu.max())
+    theta = default_theta(P)
+    T1, W = clean_prune_time(P, mu, eta, theta)
+    mask = softmax_rows(W) >= theta
+    emu = eta * mu[:, None]
+    pos = P > 0
+    ratios, errs, cps = [], [], []
+    for k in range(1, count + 1):
+        for _ in range(step):
+            W -= np.where(mask, emu * (softmax_rows(W, mask) - P), 0.0)
+        Kt = softmax_rows(W, mask)
+        h = hitting_time(model_chain(Kt, chain, eps, kind="kernel"), start, target, 0, method="float")
+        ratios.append(float(h / float(exact_h)))
+        errs.append(float(np.max(np.abs(np.log(Kt[pos]) - np.log(P[pos])))))
+        cps.append(k * step)
+    a1, a2 = aitken(*ratios[-4:-1]), aitken(*ratios[-3:])
+    return HittingRatioLimit(a2, 3 * abs(a2 - a1) + 1e-11, ratios, errs, cps, T1,
+                             bool((mask == pos).all()))

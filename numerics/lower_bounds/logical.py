@@ -15,11 +15,15 @@ the kernel is the paper's row-rescaled p^ε = (1 − ε q(x))P0 + ε Q. K = 1 + 
 m ≥ K − 1 as in spec 05. The closure edges lie ≥ r+1 steps from the direct path, so the radius-r
 view of that path does not depend on the mask (claim L3).
 
-Access levels (what a learner is given), as JSON-able data (`view`):
+Access levels (what a learner is given; definitions and how they may differ from the paper's:
+theory/lower_bounds.py), as JSON-able data (`view`):
   (1) NONE   — nothing;             (2) PATH   — the state sequence of the path;
   (3) LOCAL  — states within undirected distance r of the path, and every edge among them with its
                exact P0 and P1 entries (i.e. its probability p^ε = P0 + ε P1);
-  (4) GLOBAL — E_s and the labels (claim L4: the answer is then a product of L labels).
+  (4) GLOBAL — the whole model (every state and edge with its P0 and P1 entries) and the sparse edges
+               E_s that global search finds in it (edges between closed classes of P0), with their labels.
+`induced_classes` groups the 2^m concepts S by the view of the direct path at a level: the concept class
+a learner at that level still faces (claim lower.access-levels).
 """
 from __future__ import annotations
 
@@ -237,8 +241,27 @@ def _neighbourhood(chain: Chain, path, r: int) -> list[int]:
     return sorted(dist)
 
 
+def _edges_among(chain: Chain, states) -> list:
+    """[x, y, P0(x,y), P1(x,y)] for every edge x → y with both ends in `states` (exact rational strings)."""
+    inside = set(states)
+    r0, r1 = chain.row_dicts(0), chain.row_dicts(1)
+    edges = []
+    for x in states:
+        for y in sorted(set(r0[x]) | set(r1[x])):
+            if y in inside:
+                edges.append([x, y, format_number(r0[x].get(y, Fraction(0))), format_number(r1[x].get(y, Fraction(0)))])
+    return edges
+
+
 def view(task: LogicalTask, path, level, r: int | None = None) -> dict:
-    """What a learner sees at an access level (JSON-able; exact probabilities as rational strings)."""
+    """What a learner sees at an access level (JSON-able; exact probabilities as rational strings).
+
+    Examples
+    --------
+    >>> A, B, path = indistinguishable_pair(2, 0, r=1)
+    >>> [view_bytes(view(A, path, lv)) == view_bytes(view(B, path, lv)) for lv in ("none", "path", "local", "global")]
+    [True, True, True, False]
+    """
     level = AccessLevel(level)
     path = [int(x) for x in path]
     if level is AccessLevel.NONE:
@@ -248,18 +271,13 @@ def view(task: LogicalTask, path, level, r: int | None = None) -> dict:
     if level is AccessLevel.LOCAL:
         r = task.r if r is None else r
         states = _neighbourhood(task.chain, path, r)
-        inside = set(states)
-        r0, r1 = task.chain.row_dicts(0), task.chain.row_dicts(1)
-        edges = []
-        for x in states:
-            for y in sorted(set(r0[x]) | set(r1[x])):
-                if y in inside:
-                    edges.append([x, y, format_number(r0[x].get(y, Fraction(0))),
-                                  format_number(r1[x].get(y, Fraction(0)))])
-        return {"level": "local", "r": r, "path": path, "states": states, "edges": edges}
-    return {"level": "global", "path": path,
-            "sparse_edges": [list(e) for e in task.sparse_edges],
-            "labels": [[x, y, g.to_json()] for (x, y), g in task.labels.items()]}
+        return {"level": "local", "r": r, "path": path, "states": states, "edges": _edges_among(task.chain, states)}
+    found = global_learner(task)
+    public = dict(zip(task.candidates, task.candidate_labels))
+    return {"level": "global", "path": path, "states": list(range(task.chain.n)),
+            "edges": _edges_among(task.chain, range(task.chain.n)),
+            "sparse_edges": [list(e) for e in found.sparse_edges],
+            "labels": [[x, y, public[(x, y)].to_json()] for (x, y) in found.sparse_edges]}
 
 
 def view_bytes(v: dict) -> bytes:
@@ -325,3 +343,79 @@ def indistinguishable_pair(m: int, flip: int, r: int = 1, group="z2", base_mask=
     if path != B.direct_path():  # pragma: no cover - construction invariant
         raise AssertionError("direct paths differ")
     return A, B, path
+
+
+# ---------------------------------------------------------------------------- induced concept classes
+def mask_of(S: int, m: int) -> list[int]:
+    """The candidate mask of concept S (bit e of S = candidate e is a true sparse edge)."""
+    return [(S >> e) & 1 for e in range(m)]
+
+
+def induced_classes(m: int, level, r: int = 1, group="z2", view_radius: int | None = None) -> list[list[int]]:
+    """The concept classes a learner at an access level faces (claim lower.access-levels).
+
+    Every concept S ⊆ {0..m−1} (an m-bit integer) is realised as ``candidate_task(mask_of(S), r, group)``; the
+    view of the direct path at `level` (radius `view_radius`, default r, for the local level) is computed for
+    each, and the concepts are grouped by equal views (canonical bytes, :func:`view_bytes`). A learner that
+    receives view v must still identify S within its group C(v) = {S : V(S) = v}.
+
+    Returns
+    -------
+    list of list of int
+        The groups (a partition of 0..2^m − 1), each sorted, in order of their smallest member.
+
+    Examples
+    --------
+    >>> [len(c) for c in induced_classes(3, "local")], len(induced_classes(3, "global"))
+    ([8], 8)
+    """
+    return induced_classes_by_level(m, [level], r, group, view_radius)[AccessLevel(level).value]
+
+
+def induced_classes_by_level(m: int, levels, r: int = 1, group="z2", view_radius: int | None = None) -> dict:
+    """:func:`induced_classes` for several levels at once (each concept's task is built once). A level may be
+    given as a pair (level, radius) to use its own view radius. Returns {level or (level, radius): groups},
+    keyed as given (level names as strings)."""
+    if isinstance(m, bool) or not isinstance(m, int) or not 1 <= m <= 12:
+        raise MetacotError(f"m must be an integer in 1..12, got {m!r}")
+    specs = []
+    for lv in levels:
+        if isinstance(lv, tuple):
+            specs.append(((AccessLevel(lv[0]).value, lv[1]), AccessLevel(lv[0]), lv[1]))
+        else:
+            specs.append((AccessLevel(lv).value, AccessLevel(lv), view_radius))
+    groups: dict = {key: {} for key, _, _ in specs}
+    path = None
+    for S in range(1 << m):
+        task = candidate_task(mask_of(S, m), r, group)
+        p = task.direct_path()
+        if path is None:
+            path = p
+        elif p != path:  # pragma: no cover - construction invariant
+            raise AssertionError("direct paths differ between concepts")
+        for key, lv, rad in specs:
+            groups[key].setdefault(view_bytes(view(task, p, lv, rad)), []).append(S)
+    return {k: sorted(g.values(), key=lambda c: c[0]) for k, g in groups.items()}
+
+
+def bayes_error(tasks, path, level, r: int | None = None) -> Fraction:
+    """Least error probability of any learner that sees only the view of `path` at `level`, when the task is
+    drawn uniformly from `tasks` and must answer the path (claim lower.local-indistinguishable): tasks with
+    equal views get the same output, so the best learner answers the most frequent answer of each view.
+
+    Examples
+    --------
+    >>> A, B, path = indistinguishable_pair(3, 1, r=1)
+    >>> bayes_error([A, B], path, "local"), bayes_error([A, B], path, "global")
+    (Fraction(1, 2), Fraction(0, 1))
+    """
+    tasks = list(tasks)
+    if not tasks:
+        raise MetacotError("bayes_error needs at least one task")
+    by_view: dict[bytes, dict] = {}
+    for t in tasks:
+        counts = by_view.setdefault(view_bytes(view(t, path, level, r)), {})
+        a = t.answer(path)
+        counts[a] = counts.get(a, 0) + 1
+    right = sum(max(c.values()) for c in by_view.values())
+    return Fraction(len(tasks) - right, len(tasks))

@@ -496,3 +496,75 @@ def simulate_learners(m: int, tau=Fraction(1, 4), budgets=None, seed: int = 0) -
     bound = [success_upper_bound(N, res.max_eliminated, q) for q in budgets]
     return LearnerCurve(m, tau, budgets, succ, bound, res.max_eliminated,
                         query_lower_bound(N, res.max_eliminated))
+
+
+# ---------------------------------------------------------------------------- access levels (claim F10)
+def restrict(corr: CorrelationMatrix, concepts) -> CorrelationMatrix:
+    """The correlation matrix of a subclass (the concepts listed, as m-bit integers, in that order)."""
+    idx = np.asarray(list(concepts), dtype=np.int64)
+    if idx.size == 0 or idx.min() < 0 or idx.max() >= corr.N:
+        raise MetacotError(f"concepts must be a non-empty list of indices in 0..{corr.N - 1}")
+    return CorrelationMatrix(corr.group, corr.m, corr.labels, corr.num[np.ix_(idx, idx)], corr.den)
+
+
+@dataclass
+class AccessLevelDimensions:
+    """SQ dimension and SDA of the concept classes a learner at one access level faces: the worst case over
+    the views it may receive (the largest value over the induced classes), exact brackets."""
+
+    level: str
+    group: str
+    m: int
+    r: int
+    gamma: Fraction
+    n_views: int                 # number of distinct views (induced classes)
+    largest_class: int
+    sq_dimension: Bounds         # max over the classes, [max lower, max upper]
+    sda: Bounds                  # max over the classes of the decision-form SDA(γ̄), [max lower, max upper]
+
+
+def access_level_dimensions(m: int, level, gamma, r: int = 1, group="z2",
+                            view_radius: int | None = None) -> AccessLevelDimensions:
+    """SQ-DIM and SDA(γ̄) of the induced concept classes at an access level (claim lower.access-levels).
+
+    The classes are :func:`metacot.numerics.lower_bounds.logical.induced_classes` (concepts grouped by the view
+    of the direct path); each is measured with the exact correlations of the full class restricted to it
+    (:func:`sq_dimension`, :func:`sda`). The level's value is the largest over its classes: a learner must
+    succeed whatever view it receives.
+
+    Examples
+    --------
+    >>> d = access_level_dimensions(4, "local", Fraction(1, 4))
+    >>> d.n_views, d.sq_dimension.lower, d.sda.lower
+    (1, 16, 5)
+    >>> g = access_level_dimensions(4, "global", Fraction(1, 4))
+    >>> g.n_views, g.sq_dimension.lower, g.sda.lower
+    (16, 1, 0)
+    """
+    return access_levels_dimensions(m, [level], gamma, r, group, view_radius)[0]
+
+
+def access_levels_dimensions(m: int, levels, gamma, r: int = 1, group="z2",
+                             view_radius: int | None = None) -> list:
+    """:func:`access_level_dimensions` for several levels (the concepts' tasks are built once); a level may be a
+    pair (level, view radius)."""
+    from metacot.numerics.lower_bounds.logical import AccessLevel, induced_classes_by_level
+
+    g = _frac(gamma)
+    by_level = induced_classes_by_level(m, levels, r, group, view_radius)
+    corr = correlation_matrix(group, m)
+    out = []
+    for lv in levels:
+        key = (AccessLevel(lv[0]).value, lv[1]) if isinstance(lv, tuple) else AccessLevel(lv).value
+        classes = by_level[key]
+        sq_lo = sq_hi = sda_lo = sda_hi = 0
+        for cls in classes:
+            sub = restrict(corr, cls)
+            b = sq_dimension(sub)
+            res = sda(sub, g)
+            sq_lo, sq_hi = max(sq_lo, b.lower), max(sq_hi, b.upper)
+            sda_lo, sda_hi = max(sda_lo, res.lower), max(sda_hi, res.upper)
+        out.append(AccessLevelDimensions(key if isinstance(key, str) else key[0], get_group(group).name, m, r, g,
+                                         len(classes), max(len(c) for c in classes), Bounds(sq_lo, sq_hi),
+                                         Bounds(sda_lo, sda_hi)))
+    return out

@@ -6,10 +6,12 @@ One entry point, `expected_hitting_times(chain, target, eps, method=...)`, with 
   float   – float64 subtraction-free state reduction (relative error ≤ 1e-12 for ε down to 1e-300):
             dense blocked (n ≤ DENSE_FLOAT_MAX_N) or sparse clustered (linalg.hitting_reduction_sparse);
   auto    – exact for exact chains with rational ε and n ≤ 400, float otherwise;
+  certified – rigorous enclosures (Interval per state) by state reduction in ball arithmetic
+            (python-flint arb, automatic precision; metacot.numerics.solvers.certified);
   mc      – Monte Carlo, only in `hitting_time(..., method="mc", n_walkers=, seed=)`; for the standard
             error and the raw sample use `simulate.monte_carlo_hitting_time`.
 Also here (one home each): `hitting_probabilities` (absorption probabilities), `exit_times` /
-`mean_exit_time` (exit times from a cluster), `stationary_law` (GTH).
+`mean_exit_time` (exit times from a cluster); `stationary_law` calls solvers.stationary (the home of stationary laws).
 `hitting_laurent` gives E_x[τ_y](ε) as an exact rational function of ε and its Laurent
 coefficients at ε = 0 (claim hitting.leading-order).
 """
@@ -24,14 +26,44 @@ import numpy as np
 import scipy.sparse as sp
 
 from metacot.numerics.chain import Chain
-from metacot.numerics.errors import ChainError, MetacotError, UnreachableTargetError
-from metacot.numerics.solvers.reduction import (almost_sure_states, almost_sure_states_csr, reach_back, gth_stationary, hitting_reduction,
-                     hitting_reduction_dense, hitting_reduction_sparse)
-from metacot.numerics.numbers import format_number
+from metacot.numerics.errors import ChainError, LimitError, MetacotError, UnreachableTargetError
+from metacot.numerics.solvers.reduction import (absorbing_solve, almost_sure_states, almost_sure_states_csr, reach_back,
+                                                gth_stationary, hitting_reduction, hitting_reduction_dense,
+                                                hitting_reduction_sparse)
+from metacot.numerics.numbers import Interval, format_brief, format_number, to_mpf
 
-METHODS = ("auto", "exact", "laurent", "mp", "float")
+METHODS = ("auto", "exact", "laurent", "mp", "float", "certified")
 EXACT_AUTO_MAX_N = 400
 DENSE_FLOAT_MAX_N = 3000
+#: guard rails of the exact, mp and Laurent paths (about 10 s each on one core), in units of
+#: `elimination_work`; beyond them a LimitError suggests the float (or certified) method
+EXACT_WORK_MAX = 5 * 10**6
+LAURENT_WORK_MAX = 8 * 10**4
+
+
+def elimination_work(chain: Chain) -> int:
+    """Cost model of exact state reduction in cluster order: n + Σ_k m_k³ over the strongly connected
+    components (sizes m_k) of P0, since fill-in stays inside a component.
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import ring
+    >>> elimination_work(ring(3, 2, 1))  # 6 states, three 2-state blocks
+    30
+    """
+    sizes = np.bincount(np.asarray(_float_labels(chain)))
+    return chain.n + int(np.sum(sizes.astype(np.float64) ** 3))
+
+
+def check_exact_work(chain: Chain, method: str, dps: int = 50) -> None:
+    """LimitError before an exact, mp or Laurent solve whose `elimination_work` is beyond its budget."""
+    work = elimination_work(chain) * (max(1.0, dps / 50) if method == "mp" else 1)
+    limit = LAURENT_WORK_MAX if method == "laurent" else EXACT_WORK_MAX
+    if work > limit:
+        way = ("use exact values at a few small eps (method 'exact') or the float method" if method == "laurent"
+               else "use method 'float' (relative error about n·1e-16 at any eps down to 1e-300) or 'certified'")
+        raise LimitError(f"method '{method}' on this chain (n = {chain.n}) is beyond its cost limit: "
+                         f"n + sum of cubed block sizes of P0 = {work:.2g} > {limit:.0e} (about 10 s); {way}")
 
 
 def _targets(chain: Chain, target) -> set[int]:
@@ -93,15 +125,20 @@ def _cluster_order(chain: Chain, unknown):
 def expected_hitting_times(chain: Chain, target, eps, method: str = "auto", *, dps: int = 50):
     """E_x[τ_target] for every state x at P(ε); τ = inf{t ≥ 0 : X_t ∈ target}.
 
-    Returns a list (exact: Fraction, mp: mpf) or a float ndarray; 0 on the target, inf where the
-    target is not hit almost surely. Claims: hitting.* (spec 01).
+    Returns a list (exact: Fraction, mp: mpf, certified: Interval) or a float ndarray; 0 on the target
+    (certified: Interval(0, 0)), inf where the target is not hit almost surely. Claims: hitting.* (spec 01).
     """
     if method not in METHODS:
         raise MetacotError(f"unknown method {method!r} (choose from {', '.join(METHODS)})")
+    if method == "certified":
+        from metacot.numerics.solvers.certified import certified_hitting_times
+
+        return certified_hitting_times(chain, target, eps)
     targets = _targets(chain, target)
     eps = chain.check_eps(eps, allow_zero=True)
     if method == "auto":
-        method = "exact" if (chain.exact and isinstance(eps, Fraction) and chain.n <= EXACT_AUTO_MAX_N) else "float"
+        method = "exact" if (chain.exact and isinstance(eps, Fraction) and chain.n <= EXACT_AUTO_MAX_N
+                             and elimination_work(chain) <= EXACT_WORK_MAX) else "float"
     if method in ("exact", "laurent"):
         if not chain.exact:
             raise MetacotError("method 'exact' needs an exact chain (rational entries); use 'mp' or 'float'")
@@ -110,9 +147,11 @@ def expected_hitting_times(chain: Chain, target, eps, method: str = "auto", *, d
         if method == "laurent":
             f = hitting_laurent(chain, target)
             return [g.evaluate(eps) for g in f]
+        check_exact_work(chain, method)
         rows = chain.kernel_exact(eps)
         zero, one, inf = Fraction(0), Fraction(1), math.inf
     elif method == "mp":
+        check_exact_work(chain, method, dps)
         with mpmath.workdps(dps):
             return _mp_hitting(chain, targets, eps, dps)
     else:
@@ -126,12 +165,9 @@ def expected_hitting_times(chain: Chain, target, eps, method: str = "auto", *, d
 
 def _mp_hitting(chain, targets, eps, dps):
     mpf = mpmath.mpf
-    e = mpf(eps.numerator) / eps.denominator if isinstance(eps, Fraction) else mpf(eps)
+    e = to_mpf(eps)
     r0, r1 = chain.row_dicts(0), chain.row_dicts(1)
-
-    def conv(v):
-        return mpf(v.numerator) / v.denominator if isinstance(v, Fraction) else mpf(v)
-
+    conv = to_mpf
     rows = []
     for a, b in zip(r0, r1):
         row = {j: conv(v) for j, v in a.items()}
@@ -165,18 +201,7 @@ def _float_solve(P: "sp.csr_matrix", absorb: np.ndarray, cost_cols: np.ndarray |
     P: off-diagonal kernel (CSR); exit mass = mass into absorb; cost: 1 per step (cost_cols None) or the
     given n×r matrix evaluated on the unknown states. Returns (unknown indices, solution rows).
     """
-    unknown = np.flatnonzero(~absorb)
-    if unknown.size == 0:
-        return unknown, np.zeros((0, 1))
-    t = np.asarray(P[:, np.flatnonzero(absorb)].sum(axis=1)).ravel()[unknown]
-    sub = P[unknown][:, unknown]
-    C = np.ones((unknown.size, 1)) if cost_cols is None else np.asarray(cost_cols, dtype=float)[unknown]
-    if unknown.size <= DENSE_FLOAT_MAX_N:
-        H = hitting_reduction_dense(sub.toarray(), t, C)
-    else:
-        lab = None if labels is None else np.asarray(labels)[unknown]
-        H = hitting_reduction_sparse(sub, t, C, lab)
-    return unknown, H
+    return absorbing_solve(P, absorb, cost_cols, labels, dense_max=DENSE_FLOAT_MAX_N)
 
 
 def _float_hitting(chain, targets, eps):
@@ -188,7 +213,7 @@ def _float_hitting(chain, targets, eps):
     out = np.full(n, np.inf)
     out[tmask] = 0.0
     absorb = tmask | ~ok  # states that do not hit a.s. are never entered from a.s. states
-    unknown, H = _float_solve(P, absorb, None, _float_labels(chain) if n > DENSE_FLOAT_MAX_N else None)
+    unknown, H = _float_solve(P, absorb, None, _float_labels(chain))
     out[unknown] = H[:, 0]
     return out
 
@@ -211,7 +236,7 @@ def hitting_time(chain: Chain, start, target, eps, method: str = "auto", *, dps:
     if v == math.inf or (isinstance(v, mpmath.mpf) and mpmath.isinf(v)):
         raise UnreachableTargetError(
             f"target {format_number(target) if isinstance(target, int) else target} is not reached almost surely "
-            f"from state {x} at eps = {format_number(eps)}: E[tau] is infinite")
+            f"from state {x} at eps = {format_brief(eps)}: E[tau] is infinite")
     return v
 
 
@@ -223,11 +248,8 @@ def _field_rows(chain: Chain, eps, method: str, dps: int):
             raise MetacotError("method 'exact' needs an exact chain and a rational eps; use 'mp' or 'float'")
         return chain.kernel_exact(eps), Fraction(0), Fraction(1)
     mpf = mpmath.mpf
-    e = mpf(eps.numerator) / eps.denominator if isinstance(eps, Fraction) else mpf(eps)
-
-    def conv(v):
-        return mpf(v.numerator) / v.denominator if isinstance(v, Fraction) else mpf(v)
-
+    e = to_mpf(eps)
+    conv = to_mpf
     rows = []
     for a, b in zip(chain.row_dicts(0), chain.row_dicts(1)):
         row = {j: conv(v) for j, v in a.items()}
@@ -241,7 +263,7 @@ def _pick_method(chain, eps, method):
     if method == "auto":
         return "exact" if (chain.exact and isinstance(eps, Fraction) and chain.n <= EXACT_AUTO_MAX_N) else "float"
     if method not in ("exact", "mp", "float"):
-        raise MetacotError(f"unknown method {method!r} for this quantity (choose from auto, exact, mp, float)")
+        raise MetacotError(f"unknown method {method!r} for this quantity (choose from auto, exact, mp, float, certified)")
     return method
 
 
@@ -257,6 +279,10 @@ def hitting_probabilities(chain: Chain, target, eps, avoid=(), method: str = "au
     if targets & avoid_set:
         raise MetacotError(f"states {sorted(targets & avoid_set)} are both in target and avoid")
     eps = chain.check_eps(eps, allow_zero=True)
+    if method == "certified":
+        from metacot.numerics.solvers.certified import certified_absorption_probabilities
+
+        return certified_absorption_probabilities(chain, targets, eps, avoid_set)
     method = _pick_method(chain, eps, method)
     n = chain.n
     stop = targets | avoid_set
@@ -268,11 +294,12 @@ def hitting_probabilities(chain: Chain, target, eps, avoid=(), method: str = "au
         tmask = np.zeros(n, dtype=bool)
         tmask[list(targets)] = True
         cost = np.asarray(P[:, np.flatnonzero(tmask)].sum(axis=1)).reshape(-1, 1)
-        unknown, U = _float_solve(P, absorb, cost, _float_labels(chain) if n > DENSE_FLOAT_MAX_N else None)
+        unknown, U = _float_solve(P, absorb, cost, _float_labels(chain))
         out = np.zeros(n)
         out[tmask] = 1.0
         out[unknown] = U[:, 0]
         return out
+    check_exact_work(chain, method, dps)
     ctx = mpmath.workdps(dps) if method == "mp" else _nullctx()
     with ctx:
         rows, zero, one = _field_rows(chain, eps, method, dps)
@@ -336,24 +363,24 @@ def mean_exit_time(chain: Chain, cluster: int, eps, method: str = "auto", *, dps
     pi = cluster_stationary_laws(chain)[cluster]
     if isinstance(h[0], mpmath.mpf):
         with mpmath.workdps(dps):
-            return mpmath.fsum((mpmath.mpf(p.numerator) / p.denominator if isinstance(p, Fraction) else mpmath.mpf(p))
-                               * v for p, v in zip(pi, h))
+            return mpmath.fsum(to_mpf(p) * v for p, v in zip(pi, h))
     if isinstance(h[0], Fraction):
         return sum((p * v for p, v in zip(pi, h)), Fraction(0))
+    if isinstance(h[0], Interval):
+        # π_k is exact (the block's law) and every E_x[σ_k] is enclosed: the weighted sum of the endpoints
+        # encloses E_{π_k}[σ_k] (all weights are non-negative)
+        w = [Fraction(p) for p in pi]
+        return Interval(sum((a * v.lo for a, v in zip(w, h)), Fraction(0)),
+                        sum((a * v.hi for a, v in zip(w, h)), Fraction(0)))
     return float(np.dot(np.asarray(pi, dtype=float), np.asarray(h, dtype=float)))
 
 
 def stationary_law(chain: Chain, eps, method: str = "auto", *, dps: int = 50):
-    """Stationary law π of P(ε) by GTH elimination (exact, mp or float; needs P(ε) irreducible)."""
-    eps = chain.check_eps(eps, allow_zero=True)
-    method = _pick_method(chain, eps, method)
-    if method == "float":
-        return np.asarray(gth_stationary(chain.kernel(eps).toarray()))
-    ctx = mpmath.workdps(dps) if method == "mp" else _nullctx()
-    with ctx:
-        rows, zero, _ = _field_rows(chain, eps, method, dps)
-        D = [[row.get(j, zero) for j in range(chain.n)] for row in rows]
-        return gth_stationary(D)
+    """Stationary law π of P(ε): a call of :func:`metacot.numerics.solvers.stationary.stationary_law`
+    (the one home; GTH, unichains allowed, exact / mp / float / certified)."""
+    from metacot.numerics.solvers.stationary import stationary_law as _stationary_law
+
+    return _stationary_law(chain, eps, method, dps=dps)
 
 
 # ----------------------------------------------------------------------------- Laurent expansions
@@ -413,6 +440,7 @@ def hitting_laurent(chain: Chain, target) -> list:
     """
     if not chain.exact:
         raise MetacotError("Laurent expansions need an exact chain (rational entries)")
+    check_exact_work(chain, "laurent")
     from sympy import QQ, Symbol
 
     targets = _targets(chain, target)

@@ -14,12 +14,26 @@ from fractions import Fraction
 import numpy as np
 
 from metacot.numerics.chain import Chain
-from metacot.numerics.errors import MetacotError
+from metacot.numerics.errors import LimitError, MetacotError
 from metacot.numerics.solvers.reduction import almost_sure_states, gth_stationary, hitting_reduction
+
+
+#: guard rails (about 10 s each): Σ m_k³ of the dense GTH solves of the blocks (exact Fractions, float64),
+#: and K·(K + nonzero rates) for all-pairs h^meta
+BLOCK_GTH_WORK_MAX = {True: 5 * 10**6, False: 10**10}
+ALL_PAIRS_WORK_MAX = 3 * 10**5
 
 
 def cluster_stationary_laws(chain: Chain) -> list[list]:
     """π_k for each block P0|C_k (GTH; exact for exact chains)."""
+    work = sum(len(c) ** 3 for c in chain.clusters)
+    if work > BLOCK_GTH_WORK_MAX[chain.exact]:
+        big = max(len(c) for c in chain.clusters)
+        raise LimitError(f"the stationary laws of the {chain.K} blocks of P0 (largest {big} states) cost "
+                         f"sum of cubed block sizes = {work:.2g} > {BLOCK_GTH_WORK_MAX[chain.exact]:.0e} "
+                         f"(about 10 s) in {'exact' if chain.exact else 'float'} arithmetic"
+                         + ("; use the chain in float (Chain.to_float(), or an .npz chain file)" if chain.exact
+                            else "; the meta-chain of blocks this large is out of reach"))
     out = []
     rows = chain.row_dicts(0)
     for c in chain.clusters:
@@ -115,10 +129,22 @@ def ctmc_hitting_times(rates, target: int, exact: bool):
     return out
 
 
+def check_all_pairs_work(K: int, nonzero_rates: int = 0) -> None:
+    """LimitError when all-pairs h^meta on K clusters costs more than ALL_PAIRS_WORK_MAX = K·(K + nonzero rates)
+    (checked with K alone before the rates are computed, then with their count)."""
+    work = K * (K + nonzero_rates)
+    if work > ALL_PAIRS_WORK_MAX:
+        raise LimitError(f"h^meta for all {K}x{K} cluster pairs costs K·(K + nonzero rates) >= {work:.2g} > "
+                         f"{ALL_PAIRS_WORK_MAX:.0e} (about 10 s); compute one column instead: "
+                         "ctmc_hitting_times(meta_rates(chain), l, chain.exact) (`metacot meta CHAIN --target Y`)")
+
+
 def meta_hitting_times(chain: Chain):
     """h^meta[k][l] = expected CTMC hitting time of cluster l from cluster k (0 on the diagonal, inf if not a.s.)."""
+    check_all_pairs_work(chain.K)
     r = meta_rates(chain)
     K = len(r)
+    check_all_pairs_work(K, sum(1 for row in r for v in row if v != 0))
     cols = [ctmc_hitting_times(r, l, chain.exact) for l in range(K)]
     return [[cols[l][k] for l in range(K)] for k in range(K)]
 
@@ -159,3 +185,305 @@ def cluster_index(chain: Chain, state: int) -> int:
     if not 0 <= state < chain.n:
         raise MetacotError(f"unknown state {state} (states are 0..{chain.n - 1})")
     return int(chain.cluster_of[state])
+
+
+# ----------------------------------------------------------------------------- paths, moments, absorption
+def min_sparse_crossings(chain: Chain, start: int, target: int):
+    """D = the fewest inter-cluster (sparse) transitions on any path start → target in supp P(ε), 0 < ε.
+
+    0–1 breadth-first search on the generic support of P(ε) = P0 + ε·P1 (an edge costs 1 when it joins
+    two clusters, 0 inside a cluster). Claim hitting.task-difficulty (spec 01 H5): every path crosses at
+    least D sparse edges, so lim_{ε→0} ε·E[τ] ≥ D / max_k λ_k.
+
+    Parameters
+    ----------
+    chain : Chain
+        A chain with clusters.
+    start, target : int
+        States.
+
+    Returns
+    -------
+    int, or math.inf when the target cannot be reached.
+
+    Raises
+    ------
+    MetacotError
+        Unknown state.
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import ring, uniform_escape
+    >>> c = ring(6, 3)
+    >>> min_sparse_crossings(c, c.start, c.target)
+    5
+    >>> c = uniform_escape(6, 3)
+    >>> min_sparse_crossings(c, c.start, c.target)
+    1
+    """
+    from collections import deque
+
+    for x in (start, target):
+        cluster_index(chain, int(x))          # validates the state
+    start, target = int(start), int(target)
+    lab = chain.cluster_of
+    rows = [set(a) | {j for j, v in b.items() if v != 0} for a, b in zip(chain.row_dicts(0), chain.row_dicts(1))]
+    dist = [math.inf] * chain.n
+    dist[start] = 0
+    dq = deque([start])
+    while dq:
+        x = dq.popleft()
+        for y in rows[x]:
+            w = int(lab[x] != lab[y])
+            if dist[x] + w < dist[y]:
+                dist[y] = dist[x] + w
+                if w == 0:
+                    dq.appendleft(y)
+                else:
+                    dq.append(y)
+    return dist[target]
+
+
+@dataclass(frozen=True)
+class MetaMoments:
+    """Moments of the meta-chain hitting time T of one cluster l, per start cluster k (units 1/ε).
+
+    Attributes
+    ----------
+    mean : list
+        h(k) = E_k[T] (L h = −1 off l, h(l) = 0).
+    second_moment : list
+        m₂(k) = E_k[T²] (L m₂ = −2h off l, m₂(l) = 0).
+    variance : list
+        m₂ − h².
+    """
+
+    mean: list
+    second_moment: list
+    variance: list
+
+
+def ctmc_hitting_moments(rates, target: int, exact: bool):
+    """First and second moments of the hitting time of `target` for a CTMC with off-diagonal `rates`.
+
+    h solves λ_k h(k) = 1 + Σ_l r(k,l) h(l) and m₂ solves λ_k m₂(k) = 2h(k) + Σ_l r(k,l) m₂(l) (k ≠ target),
+    i.e. L h = −1 and L m₂ = −2h: the same subtraction-free reduction with cost vectors 1 and 2h.
+    inf where the target is not hit almost surely.
+
+    Returns
+    -------
+    (h, m2) : two lists indexed by state
+
+    Examples
+    --------
+    Two states, rate 1/2 from 0 to 1: T ~ Exp(1/2), E T = 2, E T² = 8.
+
+    >>> from fractions import Fraction
+    >>> ctmc_hitting_moments([[0, Fraction(1, 2)], [0, 0]], 1, True)
+    ([Fraction(2, 1), Fraction(0, 1)], [Fraction(8, 1), Fraction(0, 1)])
+    """
+    K = len(rates)
+    zero = Fraction(0) if exact else 0.0
+    adj = [[l for l in range(K) if l != k and rates[k][l] != 0] for k in range(K)]
+    ok = almost_sure_states(adj, {target})
+    unknown = [k for k in range(K) if ok[k] and k != target]
+    idx = {k: i for i, k in enumerate(unknown)}
+    A = [{idx[l]: rates[k][l] for l in adj[k] if l in idx} for k in unknown]
+    t = [rates[k][target] for k in unknown]
+    h_out, m_out = [math.inf] * K, [math.inf] * K
+    h_out[target] = m_out[target] = zero
+    if unknown:
+        h = hitting_reduction(A, t, [zero + 1] * len(unknown))
+        m2 = hitting_reduction(A, t, [2 * v for v in h])
+        for k, a, b in zip(unknown, h, m2):
+            h_out[k], m_out[k] = a, b
+    return h_out, m_out
+
+
+def meta_hitting_moments(chain: Chain, target: int) -> MetaMoments:
+    """E_k[T], E_k[T²] and Var_k(T) of the meta-chain hitting time T of cluster `target` (spec 08 F2).
+
+    The meta chain is the CTMC with generator L (spec 00); claim hitting.moments compares
+    ε²·Var(τ) → Var_k(T) (exact ε⁻² Laurent coefficient of Var(τ)(ε)). Exact for exact chains.
+
+    Parameters
+    ----------
+    chain : Chain
+    target : int
+        Target cluster index l.
+
+    Returns
+    -------
+    MetaMoments
+
+    Raises
+    ------
+    MetacotError
+        Unknown cluster.
+
+    Examples
+    --------
+    ring(K, M, q): T from cluster 0 is a sum of K − 1 independent Exp(q/M) times, Var = (K−1)M²/q².
+
+    >>> from metacot.numerics.families import ring, uniform_escape
+    >>> meta_hitting_moments(ring(4, 3, 1), 3).variance[0]
+    Fraction(27, 1)
+    >>> meta_hitting_moments(uniform_escape(4, 3, 1), 3).variance[0]     # Exp((K−1)M/q): Var = h²
+    Fraction(81, 1)
+    """
+    K = chain.K
+    if isinstance(target, bool) or not isinstance(target, (int, np.integer)) or not 0 <= target < K:
+        raise MetacotError(f"unknown cluster {target!r} (clusters are 0..{K - 1})")
+    r = meta_rates(chain)
+    h, m2 = ctmc_hitting_moments(r, int(target), chain.exact)
+    var = [v if v == math.inf else b - v * v for v, b in zip(h, m2)]
+    return MetaMoments(h, m2, var)
+
+
+def _cluster_set(chain: Chain, clusters, what: str) -> set[int]:
+    if isinstance(clusters, (int, np.integer)) and not isinstance(clusters, bool):
+        clusters = [clusters]
+    out = set()
+    for k in clusters:
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k < chain.K:
+            raise MetacotError(f"unknown cluster {k!r} in {what} (clusters are 0..{chain.K - 1})")
+        out.add(int(k))
+    return out
+
+
+def jump_absorption_probabilities(chain: Chain, A, B) -> list:
+    """u(k) = P_k(the jump chain J hits a cluster of A before one of B), for every cluster k (spec 08 F3).
+
+    u = 1 on A, 0 on B and on clusters that cannot reach A avoiding B; elsewhere
+    λ_k u(k) = Σ_{l∈A} r(k,l) + Σ_{l∉A∪B} r(k,l) u(l), solved by subtraction-free reduction on the rates
+    (the jump chain of L, J(k,l) = r(k,l)/λ_k, has the same absorption probabilities). Claim
+    hitting.committor: lim_{ε→0} P_x(τ_{C_A} < τ_{C_B}) = u(k) for every x ∈ C_k.
+
+    Parameters
+    ----------
+    chain : Chain
+    A, B : int or iterable of int
+        Disjoint sets of cluster indices, A non-empty.
+
+    Returns
+    -------
+    list (Fraction for exact chains, float otherwise), one value per cluster.
+
+    Raises
+    ------
+    MetacotError
+        Unknown or overlapping clusters, A empty.
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import uniform_escape, ring
+    >>> jump_absorption_probabilities(uniform_escape(5, 2), [3], [4])
+    [Fraction(1, 2), Fraction(1, 2), Fraction(1, 2), Fraction(1, 1), Fraction(0, 1)]
+    >>> jump_absorption_probabilities(ring(4, 2), [2], [3])
+    [Fraction(1, 1), Fraction(1, 1), Fraction(1, 1), Fraction(0, 1)]
+    """
+    import scipy.sparse as sps
+
+    from metacot.numerics.solvers.reduction import reach_back
+
+    a = _cluster_set(chain, A, "A")
+    b = _cluster_set(chain, B, "B")
+    if not a:
+        raise MetacotError("cluster set A is empty")
+    if a & b:
+        raise MetacotError(f"clusters {sorted(a & b)} are in both A and B (the sets must be disjoint)")
+    r = meta_rates(chain)
+    K = len(r)
+    zero = Fraction(0) if chain.exact else 0.0
+    ii = [k for k in range(K) for l in range(K) if l != k and r[k][l] != 0]
+    jj = [l for k in range(K) for l in range(K) if l != k and r[k][l] != 0]
+    S = sps.csr_matrix((np.ones(len(ii), dtype=bool), (ii, jj)), shape=(K, K), dtype=bool)
+    amask = np.zeros(K, dtype=bool)
+    amask[list(a)] = True
+    stop = amask.copy()
+    stop[list(b)] = True
+    reach = reach_back(S, amask, stop)
+    unknown = [k for k in range(K) if reach[k] and not stop[k]]
+    idx = {k: i for i, k in enumerate(unknown)}
+    rows, t, c = [], [], []
+    for k in unknown:
+        row, tk, ck = {}, zero, zero
+        for l in range(K):
+            v = r[k][l]
+            if l == k or v == 0:
+                continue
+            if l in idx:
+                row[idx[l]] = v
+            else:
+                tk = tk + v
+                if l in a:
+                    ck = ck + v
+        rows.append(row)
+        t.append(tk)
+        c.append(ck)
+    out = [zero + 1 if k in a else zero for k in range(K)]
+    if unknown:
+        for k, v in zip(unknown, hitting_reduction(rows, t, c)):
+            out[k] = v
+    return out
+
+
+def meta_characteristic_polynomial(chain: Chain, clusters=None) -> list:
+    """Coefficients (lowest degree first, monic) of det(νI + L) (exact chains): its roots are the
+    eigenvalues ν_j of −L, the rescaled gaps of the K eigenvalues of P(ε) nearest 1 (spec 08 F4).
+
+    Parameters
+    ----------
+    chain : Chain
+        Exact chain.
+    clusters : iterable of int, optional
+        Restrict to these clusters: det(νI + L|_S) with the full diagonal −λ_k kept (escape out of S
+        counts), e.g. one cluster k gives ν − λ_k (its quasi-stationary exit rate).
+
+    Returns
+    -------
+    list of Fraction
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import ring
+    >>> meta_characteristic_polynomial(ring(2, 2))          # L = [[-1/2, 1/2], [1/2, -1/2]]: ν(ν − 1)
+    [Fraction(0, 1), Fraction(-1, 1), Fraction(1, 1)]
+    >>> meta_characteristic_polynomial(ring(2, 2), [0])     # ν − λ_0
+    [Fraction(-1, 2), Fraction(1, 1)]
+    """
+    from flint import fmpq, fmpq_mat
+
+    if not chain.exact:
+        raise MetacotError("the exact characteristic polynomial of L needs an exact chain (rational entries)")
+    L = meta_generator(chain)
+    idx = list(range(len(L))) if clusters is None else sorted(_cluster_set(chain, clusters, "clusters"))
+    m = len(idx)
+    # charpoly of −L is det(νI + L)
+    M = fmpq_mat(m, m, [fmpq((-L[a][b]).numerator, (-L[a][b]).denominator) for a in idx for b in idx])
+    return [Fraction(int(c.p), int(c.q)) for c in M.charpoly().coeffs()]
+
+
+def sparse_weights(chain: Chain):
+    """W(k, l) = Σ_{x∈C_k} Σ_{y∈C_l} P1(x, y) for k ≠ l (0 on the diagonal): the total sparse weight from
+    cluster k into cluster l (in the row-rescaled form, the sum of the edge weights q(x, y)).
+
+    With doubly stochastic blocks of size M every π_k is uniform, so r(k, l) = W(k, l)/M and
+    h^meta = M·h̃ with h̃ the hitting times of the CTMC with rates W (claim hitting.general-scaling).
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import ring
+    >>> sparse_weights(ring(3, 2, 1))
+    [[Fraction(0, 1), Fraction(1, 1), Fraction(0, 1)], [Fraction(0, 1), Fraction(0, 1), Fraction(1, 1)], [Fraction(1, 1), Fraction(0, 1), Fraction(0, 1)]]
+    """
+    K = chain.K
+    lab = chain.cluster_of
+    W = [[_zero(chain)] * K for _ in range(K)]
+    for x, row in enumerate(chain.row_dicts(1)):
+        k = int(lab[x])
+        for y, v in row.items():
+            l = int(lab[y])
+            if l != k:
+                W[k][l] = W[k][l] + v
+    return W if chain.exact else np.array(W, dtype=float)

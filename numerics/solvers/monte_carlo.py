@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from metacot.numerics.chain import Chain
-from metacot.numerics.errors import MetacotError, UnreachableTargetError
+from metacot.numerics.errors import LimitError, MetacotError, UnreachableTargetError
 
 
 class SimulationTruncatedError(MetacotError):
@@ -247,6 +247,8 @@ def simulate_hitting_times(chain: Chain, eps, start, target, n_walkers, seed, ma
         x0 = int(starts[np.flatnonzero(bad)[0]])
         raise UnreachableTargetError(f"the target is not hit almost surely from state {x0}: tau is infinite "
                                      "with positive probability")
+    if max_steps is None:
+        check_simulation_cost(chain, eps, starts, tmask)
     times = np.full(n_walkers, -1, dtype=np.int64)
     at_target = tmask[starts]
     times[at_target] = 0
@@ -268,6 +270,34 @@ def simulate_hitting_times(chain: Chain, eps, start, target, n_walkers, seed, ma
             f"{idx.size} of {n_walkers} walkers did not hit the target within max_steps = {max_steps}",
             times=times, hit=hitmask, max_steps=max_steps)
     return times
+
+
+#: guard rails of a simulation without max_steps: expected walker-steps (≈ 15 s at 6e7 walker-steps/s)
+#: and expected length of the step loop, E[τ]·(1 + ln N) iterations of a few µs each
+MC_WALKER_STEPS_MAX = 10**9
+MC_LOOP_STEPS_MAX = 5 * 10**6
+
+
+def check_simulation_cost(chain: Chain, eps, starts, tmask) -> None:
+    """LimitError when simulating τ from `starts` would be too long, estimated from the float solver.
+
+    The expected cost is N·mean E_x[τ] walker-steps and about max E_x[τ]·(1 + ln N) loop steps
+    (the slowest of N walkers); both have budgets (MC_WALKER_STEPS_MAX, MC_LOOP_STEPS_MAX).
+    """
+    from metacot.numerics.solvers.hitting import expected_hitting_times
+
+    h = np.asarray(expected_hitting_times(chain, np.flatnonzero(tmask).tolist(), eps, method="float"))[starts]
+    if not np.all(np.isfinite(h)):
+        return
+    N = int(starts.size)
+    walker_steps = float(h.sum())
+    loop = float(h.max()) * (1.0 + math.log(max(N, 1)))
+    if walker_steps > MC_WALKER_STEPS_MAX or loop > MC_LOOP_STEPS_MAX:
+        raise LimitError(f"Monte Carlo: the float solver puts E[tau] at {float(h.mean()):.3g} steps, so {N} walkers "
+                         f"need about {walker_steps:.2g} walker-steps (budget {MC_WALKER_STEPS_MAX:.0e}) and "
+                         f"{loop:.2g} loop steps (budget {MC_LOOP_STEPS_MAX:.0e}); use a solver for the value "
+                         "(method float, mp or exact), or set max_steps (--max-steps S) to simulate at most S steps "
+                         "per walker")
 
 
 @dataclass
@@ -296,3 +326,38 @@ def monte_carlo_hitting_time(chain: Chain, start, target, eps, n_walkers, seed, 
     mean = float(x.mean())
     se = float(x.std(ddof=1) / math.sqrt(x.size))
     return MonteCarloEstimate(mean, se, int(x.size), tau if return_sample else None)
+
+
+# ----------------------------------------------------------------------------- empirical laws
+def dkw_halfwidth(n: int, alpha) -> float:
+    """c = sqrt(ln(2/α)/(2n)): the half-width of the Dvoretzky–Kiefer–Wolfowitz band with Massart's
+    constant, P(sup_s |F_n(s) − F(s)| > c) ≤ α for the empirical CDF F_n of n i.i.d. draws from any law F
+    (valid for every n, discrete laws included; conservative). A Kolmogorov–Smirnov test at level α
+    rejects F when F leaves the band. Claim hitting.escape-law (Monte Carlo part).
+
+    Examples
+    --------
+    >>> round(dkw_halfwidth(10000, 1e-3), 6)
+    0.019495
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise MetacotError(f"n must be a positive integer, got {n!r}")
+    a = float(alpha)
+    if not 0 < a < 1:
+        raise MetacotError(f"alpha must lie in (0, 1), got {alpha!r}")
+    return math.sqrt(math.log(2.0 / a) / (2.0 * int(n)))
+
+
+def empirical_survival(sample, thresholds) -> list[float]:
+    """Ŝ(T) = #{i : sample_i > T}/n for each threshold T (the empirical survival function).
+
+    Examples
+    --------
+    >>> empirical_survival(np.array([1, 2, 3, 4]), [0, 2.5, 4])
+    [1.0, 0.5, 0.0]
+    """
+    x = np.sort(np.asarray(sample))
+    if x.size == 0:
+        raise MetacotError("the sample is empty")
+    n = x.size
+    return [float(n - np.searchsorted(x, float(T), side="right")) / n for T in thresholds]

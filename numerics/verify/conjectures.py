@@ -588,3 +588,15 @@ def _grid_search(claim: Claim, max_examples: int, seed: int) -> SearchOutcome:
     if best is not None:
         out.counterexample = best[1]
     return out
+
+
+def smallest_outcome(outcomes: list[SearchOutcome]) -> SearchOutcome:
+    """Combine independent searches of one claim: the smallest counterexample found (fewest states, then
+    smallest integer parameters, then lowest seed); examples tried and skipped are summed."""
+    found = [o for o in outcomes if o.counterexample is not None]
+    best = min(found, key=lambda o: (_size_key(o.counterexample.params, o.counterexample.chain), o.seed)) \
+        if found else min(outcomes, key=lambda o: o.seed)
+    seeds = ", ".join(str(o.seed) for o in outcomes)
+    return SearchOutcome(best.claim_id, best.method, sum(o.tried for o in outcomes),
+                         sum(o.invalid for o in outcomes), best.shrink_steps, best.counterexample, best.seed,
+                         (best.note + "; " if best.note else "") + f"{len(outcomes)} independent searches (seeds {seeds})")

@@ -35,7 +35,7 @@ from typing import Any
 import sympy
 
 from metacot.numerics.errors import MetacotError
-from metacot.numerics.numbers import Approximation, Estimate, Interval
+from metacot.numerics.numbers import Approximation, Estimate, Interval, exact_value
 
 RUNGS = ("proved", "exact", "certified", "numerical", "statistical")
 RELATIONS = {sympy.Eq: "==", sympy.Le: "<=", sympy.Lt: "<", sympy.Ge: ">=", sympy.Gt: ">"}
@@ -209,41 +209,11 @@ def _arb_of(v, z: float | None):
         lo, hi = v.ci(z if z is not None else 0.0)
         return ball(Fraction(lo), Fraction(hi))
     if isinstance(v, Approximation):
-        val, err = _exact_of(v.value), abs(_exact_of(v.error))
+        val, err = exact_value(v.value), abs(exact_value(v.error))
         return ball(val - err, val + err)
     if isinstance(v, arb):
         return v
-    return ball(_exact_of(v), _exact_of(v))
-
-
-def _exact_of(x) -> Fraction:
-    """The exact rational value of a float / mpf / Fraction / sympy Rational."""
-    if isinstance(x, Fraction):
-        return x
-    if isinstance(x, int):
-        return Fraction(x)
-    if isinstance(x, sympy.Rational):
-        return Fraction(int(x.p), int(x.q))
-    try:
-        import mpmath
-
-        if isinstance(x, mpmath.mpf):
-            man, exp = mpmath.mpf(x).man_exp
-            return Fraction(int(man)) * (Fraction(2) ** int(exp))
-    except ImportError:  # pragma: no cover
-        pass
-    if isinstance(x, sympy.Float):
-        return Fraction(str(x))
-    return Fraction(float(x))
-
-
-def arb_to_interval(b) -> Interval:
-    """The exact rational endpoints [mid − rad, mid + rad] of an arb ball."""
-    man, exp = b.mid().man_exp()
-    mid = Fraction(int(man)) * (Fraction(2) ** int(exp))
-    rman, rexp = b.rad().man_exp()
-    rad = Fraction(int(rman)) * (Fraction(2) ** int(rexp))
-    return Interval(mid - rad, mid + rad)
+    return ball(exact_value(v), exact_value(v))
 
 
 def _arb_eval(expr, env: dict, z):
@@ -255,7 +225,7 @@ def _arb_eval(expr, env: dict, z):
     if isinstance(expr, sympy.Rational):
         return arb(fmpq(int(expr.p), int(expr.q)))
     if isinstance(expr, sympy.Float):
-        return arb(fmpq(*_exact_of(expr).as_integer_ratio()))
+        return arb(fmpq(*exact_value(expr).as_integer_ratio()))
     if expr is sympy.pi:
         return arb.pi()
     if expr is sympy.E:
@@ -381,7 +351,7 @@ def decide(rel, env: dict, *, tolerance=0, relative: bool = False, z: float | No
     op = RELATIONS[type(rel)]
     lhs, rhs = _split_sides(rel)
     used = (lhs.free_symbols | rhs.free_symbols)
-    vals = {s: env[s] for s in used if s in env}
+    vals = {s: to_sympy_value(env[s], str(s)) for s in used if s in env}
     for s, v in vals.items():
         if not is_finite_value(v):
             return Decision(op, None, v, None, None, "inconclusive", "numerical", f"{s} = {v} is not finite")
@@ -445,7 +415,7 @@ def _decide_balls(op, L, R, env, tolerance, relative, z, rung) -> Decision:
             slack = Lb - Rb + tol
         strict = op in ("<", ">") and tolerance == 0
         statistical = rung == "statistical"
-        s_iv = arb_to_interval(slack)
+        s_iv = Interval.from_arb(slack)
         if statistical:
             # the prediction is not rejected when some point of the confidence region satisfies it
             ok_any = s_iv.hi > 0 if strict else s_iv.hi >= 0
@@ -468,7 +438,7 @@ def _present(b, expr=None, env=None):
         return env[expr]
     if expr is not None and isinstance(expr, sympy.Rational):
         return Fraction(int(expr.p), int(expr.q))
-    return float(arb_to_interval(b).mid)
+    return float(Interval.from_arb(b).mid)
 
 
 def _decide_symbolic(op, L, R, tolerance, relative, sample_points) -> Decision:

@@ -32,7 +32,7 @@ def instance_seed(seed: int, claim_id: str, iid) -> int:
     Examples
     --------
     >>> instance_seed(0, "hitting.escape-law", "ks/family=ring,K=3")
-    1386441318
+    2392718374
     """
     return zlib.crc32(f"{seed}:{claim_id}:{iid}".encode())
 
@@ -370,7 +370,8 @@ def _run_in_workers(tasks: list[_Task], jobs: int, timeout: float | None, on_res
                         w.task = None
                         on_result(task, res, dt)
                         continue
-                if w.proc.sentinel in ready or not w.proc.is_alive():
+                if w.proc.sentinel in ready or not w.proc.is_alive() or (w.conn in ready):
+                    w.proc.join(2)
                     code = w.proc.exitcode
                     w.kill()
                     workers[i] = _Worker(ctx)

@@ -13,11 +13,12 @@ import subprocess
 import sys
 import time
 
-from metacot.numerics.cli.helpers import emit_json
+from metacot.numerics.cli.helpers import add_json_flag, report
 from metacot.numerics.errors import MetacotError
 
 
 def add_parser(sub):
+    """Register this module's subcommands on `sub` (the subparsers of metacot.numerics.cli.main)."""
     p = sub.add_parser("book", help="build the Jupyter Book (every page executed; fails on any cell error)")
     p.add_argument("--out", metavar="DIR", default=None,
                    help="output folder: the HTML goes to DIR/_build/html (default: book/, i.e. book/_build/html)")
@@ -25,8 +26,7 @@ def add_parser(sub):
                                                                  "checkout)")
     p.add_argument("--check-browser", action="store_true",
                    help="afterwards, check the HTML in headless Chromium (book/check_browser.py)")
-    p.add_argument("--json", action="store_true",
-                   help='print {"html": DIR, "seconds": S, "ok": bool, "browser_check": ...} on stdout')
+    add_json_flag(p, '{"html": DIR, "seconds": S, "ok": bool, "browser_check": ...}')
     p.set_defaults(func=cmd_book)
 
 
@@ -70,6 +70,7 @@ def build_book(book_dir: str, out_dir: str | None = None, *, stream=None) -> tup
 
 
 def cmd_book(args) -> int:
+    """`metacot book`: build the Jupyter Book (exit 1 when the build or the browser check fails)."""
     book_dir = os.path.abspath(args.book) if args.book else default_book_dir()
     if not os.path.isdir(book_dir):
         raise MetacotError(f"book folder not found: {book_dir}")
@@ -82,11 +83,6 @@ def cmd_book(args) -> int:
         if proc.returncode != 0:
             rc = 1
             result["ok"] = False
-    if args.json:
-        emit_json(result)
-    else:
-        status = "built" if result["ok"] else "FAILED"
-        print(f"book {status} in {seconds:.0f} s: {html}" + (
-            "" if result["browser_check"] is None else
-            f" (browser check {'passed' if result['browser_check'] else 'FAILED'})"))
+    report(args, result, lambda r: [f"book {'built' if r['ok'] else 'FAILED'} in {seconds:.0f} s: {html}" + (
+        "" if r["browser_check"] is None else f" (browser check {'passed' if r['browser_check'] else 'FAILED'})")])
     return 0 if result["ok"] else 1

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+from metacot.numerics.cli.helpers import add_json_flag, add_quiet_flag, integer, output_file, seed
+
 DENSE_PRINT_MAX_N = 8  # print P0/P1 as matrices for counterexample chains up to this many states
 
 
@@ -19,11 +21,20 @@ def add_parser(sub):
     p.add_argument("claim", metavar="CLAIM_ID", help="claim id (built-in or from --module)")
     p.add_argument("--module", action="append", default=[], metavar="FILE",
                    help="a Python file stating user conjectures (metacot.numerics.verify.conjectures)")
-    p.add_argument("--max-examples", type=int, default=200, metavar="N",
+    p.add_argument("--max-examples", type=integer("max-examples", 1), default=200, metavar="N",
                    help="valid random examples to try (default 200; grid claims: at most N instances)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the search (same seed => same result; default 0)")
-    p.add_argument("--out", metavar="FILE", help="write the counterexample's chain to FILE (JSON chain file)")
-    p.add_argument("--json", action="store_true", help="print a JSON report instead of text")
+    p.add_argument("--seed", type=seed, default=0,
+                   help="seed of the search, 0..2^32-1 (same seed => same result; default 0)")
+    p.add_argument("--out", type=output_file, metavar="FILE",
+                   help="write the counterexample's chain to FILE (JSON chain file; nothing is written without it)")
+    add_json_flag(p, "the refutation report")
+    add_quiet_flag(p)
+    p.add_argument("--dask", action="store_true",
+                   help="run --searches independent seeded searches on Dask (embedded LocalCluster or --scheduler) "
+                        "and report the smallest counterexample")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="address of a running Dask scheduler (implies --dask)")
+    p.add_argument("--searches", type=integer("searches", 1), default=4, metavar="N",
+                   help="independent searches with --dask (seeds SEED, SEED+1, ...; default 4)")
     p.set_defaults(func=cmd_refute)
 
 
@@ -70,7 +81,21 @@ def cmd_refute(args) -> int:
     if len(claims) != 1 or claims[0].id != args.claim:
         raise MetacotError(f"refute takes one claim id, {args.claim!r} matches {len(claims)} claims")
     claim = claims[0]
-    out = search_counterexample(claim, max_examples=args.max_examples, seed=args.seed)
+    if args.dask or args.scheduler:
+        import os
+
+        from metacot.numerics.verify.conjectures import smallest_outcome
+        from metacot.numerics.verify.distributed import DaskSession
+
+        if args.searches < 1:
+            raise MetacotError("--searches must be at least 1")
+        with DaskSession(args.scheduler) as session:
+            outs = session.searches(claim.id, [args.seed + i for i in range(args.searches)],
+                                    max_examples=args.max_examples,
+                                    modules=tuple(os.path.abspath(m) for m in args.module))
+        out = smallest_outcome(outs)
+    else:
+        out = search_counterexample(claim, max_examples=args.max_examples, seed=args.seed)
     ce = out.counterexample
     rep = {"claim": claim.id, "statement": claim.statement_text(), "method": out.method, "seed": args.seed,
            "max_examples": args.max_examples, "examples_tried": out.tried, "examples_skipped": out.invalid,

@@ -1,265 +1,298 @@
-"""Claims pretrain.* (spec 03, paper Sec. 3 Alg. 1, App. D): two-stage pretraining of the softmax model."""
+"""Claims pretrain.* (spec 03, paper Sec. 3 Alg. 1, App. D; spec 08 F7): two-stage pretraining of the softmax model.
+
+Every part measures with metacot.numerics.algorithms.pretrain and returns the statement's symbols; the statements
+and the derivation of the proved part live in metacot.theory.pretrain_ppo.
+"""
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 import numpy as np
+import sympy as sp
 
-from metacot.theory import pretrain_ppo as th
-
-from metacot.numerics.solvers.hitting import hitting_time
-from metacot.numerics.algorithms.pretrain import (default_theta, kl_rows, log_softmax_rows, model_chain, row_gd_trajectory, softmax_rows,
-                        stationary_law, true_kernel)
+from metacot.numerics.algorithms.pretrain import (clean_prune_time, default_theta, fitted_kl_rate, hitting_ratio_limit,
+                                                  loglog_slope, one_stage_kl_limits, spurious_decay_limits,
+                                                  stage_two_kl_rate, stationary_law, true_kernel)
 from metacot.numerics.families import family_chain
-from metacot.numerics.verify.legacy import Claim, InstanceResult, register
+from metacot.numerics.numbers import Approximation
+from metacot.numerics.verify.conjectures import claim
+from metacot.numerics.verify.evidence import Inconclusive
+from metacot.theory import pretrain_ppo as th
+from metacot.theory.symbols import eta as s_eta
 
 PAPER = "Sec. 3, Alg. 1; App. D"
 
 
-def _eps(params, chain):
-    return chain.check_eps(params["eps"])
-
-
-def _truth(chain, eps):
+def _truth(params):
+    """(chain, ε, P, μ, η = 1/max μ) of an instance: the training target and the default step of Alg. 1."""
+    chain = family_chain(params)
+    eps = chain.check_eps(params["eps"])
     P = true_kernel(chain, eps)
     mu = stationary_law(P)
-    return P, mu, 1.0 / float(mu.max())
+    return chain, eps, P, mu, 1.0 / float(mu.max())
 
 
-def clean_prune_time(P, mu, eta, theta, t_max=10**7):
-    """First GD step t (from W = 0, all n² logits) at which every spurious p̂ < θ ≤ every true p̂."""
-    pos = P > 0
-    W = np.zeros_like(P)
-    emu = eta * mu[:, None]
-    for t in range(t_max + 1):
-        p = softmax_rows(W)
-        if p[~pos].max(initial=0.0) < theta and p[pos].min() >= theta:
-            return t, W
-        W -= emu * (p - P)
-    raise RuntimeError(f"no clean prune within {t_max} steps")
+# =============================================================================== P1 pretrain.spurious-decay
+spurious_decay = claim(
+    id="pretrain.spurious-decay", paper=PAPER, statement=th.spurious_decay_statement,
+    description="Stage-1 GD from W = 0 on all n^2 logits: for every pair with p(x,y) = 0, t*phat_t(y|x) -> "
+                "d+/(n_x eta mu(x)) (the row-sum of logits is conserved, so the spurious logits sink like "
+                "-(d+/n_x) log t); stated through the measured limit L = lim t*phat_t. Consequence: the clean "
+                "prune at theta = p_min/2 comes at T1 in [(d+ - s)/d+, 1] * 2d+/(n_x eta mu p_min) in the slowest row.")
 
 
-# ----------------------------------------------------------------------------- P1
-def _p1_instances(quick):
-    inst = [{"kind": "asymptotic", "family": "ring", "K": 3, "M": 3, "eps": "1/100", "scale": 100},
-            {"kind": "prune", "family": "ring", "K": 3, "M": 3, "eps": "1/1000"},
-            {"kind": "prune", "family": "uniform-escape", "K": 3, "M": 3, "eps": "1/1000"}]
+@spurious_decay.part("proved-equal-row", statement=th.spurious_decay_limit, rung="proved",
+                     instances=[{"row": "equal"}])
+def spurious_decay_proved(row):
+    """A row with d₊ equal true probabilities and m_s spurious pairs (every non-source row of the canonical
+    families), symbolic d₊, m_s, η, μ: the GD map reduced by the conservation law and its limit by Stolz–Cesàro
+    (metacot.theory.pretrain_ppo.equal_row_spurious_limit)."""
+    return th.equal_row_spurious_limit()
+
+
+def _p1_grid(quick):
+    inst = [{"family": "ring", "K": 2, "M": 2, "eps": "1/10", "t0": 500, "levels": 5},
+            {"family": "ring", "K": 3, "M": 3, "eps": "1/10", "t0": 1000, "levels": 5}]
     if not quick:
-        inst += [{"kind": "asymptotic", "family": "ring", "K": 2, "M": 2, "eps": "1/1000", "scale": 100},
-                 {"kind": "asymptotic", "family": "uniform-escape", "K": 3, "M": 4, "eps": "1/100", "scale": 300},
-                 {"kind": "prune", "family": "ring", "K": 2, "M": 2, "eps": "1/10000"},
-                 {"kind": "prune", "family": "ring", "K": 3, "M": 5, "eps": "1/10000"},
-                 {"kind": "prune", "family": "ring", "K": 5, "M": 3, "eps": "1/1000"},
-                 {"kind": "prune", "family": "uniform-escape", "K": 4, "M": 3, "eps": "1/10000"}]
+        inst += [{"family": "uniform-escape", "K": 3, "M": 2, "eps": "1/10", "t0": 1000, "levels": 6},
+                 {"family": "random", "seed": 1, "sizes": [2, 3, 2], "eps": "1/10", "t0": 4000, "levels": 6},
+                 {"family": "ring", "K": 3, "M": 3, "eps": "1/100", "t0": 8000, "levels": 5},
+                 {"family": "random", "seed": 4, "sizes": [3, 2], "eps": "1/10", "t0": 4000, "levels": 5}]
     return inst
 
 
-def _p1_check(params, seed):
-    chain = family_chain(params)
-    eps = _eps(params, chain)
-    P, mu, eta = _truth(chain, eps)
+@spurious_decay.part(
+    "numerical", statement=th.spurious_decay_limit, rung="numerical", instances=_p1_grid(False), quick=_p1_grid(True),
+    tolerance=5e-7, relative=True,
+    justification="L = lim t*phat_t is measured as 1/lim D(t), D(t) = 1/phat_{t+1} - 1/phat_t (Stolz-Cesaro), "
+                  "D at t = t0*2^j (j < levels) Richardson-extrapolated in 1/t twice; each value carries its "
+                  "a-posteriori error (Approximation): the change of the deepest Richardson level (the corrections "
+                  "shrink by ~4 per doubling on these rows, so the distance to the limit is about a third of it) "
+                  "plus float rounding 1e-15*t (1/phat ~ t). Holds when the whole interval is within 5e-7 relative "
+                  "of the prediction; t0 and levels are chosen per chain so that the error is below 5e-7.")
+def spurious_decay_numerical(t0, levels, **params):
+    """Every row with spurious pairs of the chain (unequal true probabilities in the source rows): full stage-1 GD
+    (metacot.numerics.algorithms.pretrain.spurious_decay_limits)."""
+    chain, eps, P, mu, eta = _truth(params)
+    return [{th.L_spur: Approximation(r.value, r.error), th.d_plus: r.d_plus, th.n_x: r.n_x, th.mu: r.mu,
+             s_eta: eta, "note": f"row {r.row}"} for r in spurious_decay_limits(P, mu, eta, int(t0), int(levels))]
+
+
+def _p1_prune_grid(quick):
+    inst = [{"family": "ring", "K": 3, "M": 3, "eps": "1/1000"},
+            {"family": "uniform-escape", "K": 3, "M": 3, "eps": "1/1000"}]
+    if not quick:
+        inst += [{"family": "ring", "K": 2, "M": 2, "eps": "1/10000"},
+                 {"family": "ring", "K": 3, "M": 5, "eps": "1/10000"},
+                 {"family": "ring", "K": 5, "M": 3, "eps": "1/1000"},
+                 {"family": "uniform-escape", "K": 4, "M": 3, "eps": "1/10000"}]
+    return inst
+
+
+@spurious_decay.part(
+    "prune-band", statement=th.prune_band, rung="numerical", instances=_p1_prune_grid(False),
+    quick=_p1_prune_grid(True),
+    mutation=lambda st: sp.Eq(th.T_1, th.T1_pred),
+    justification="T1 is the first step of float GD with every spurious phat < theta <= every true phat; it is an "
+                  "integer, off by at most one step when a phat lies within rounding (1e-13 relative) of theta at "
+                  "the crossing, hence Approximation(T1, 1); the band itself is exact. The band has slack, so the "
+                  "mutation audit uses the spec's literal form T1 = 2d+/(n_x eta mu p_min) (the asymptotic law read "
+                  "at the prune), which these rows are not yet in (eta mu p_min T1 = O(1)).")
+def spurious_decay_prune(**params):
+    """Clean-prune step of stage-1 GD against the band of the slowest row (the row with the largest
+    2d₊/(n_x η μ p_min); s = its sparse true pairs)."""
+    chain, eps, P, mu, eta = _truth(params)
+    T1, _ = clean_prune_time(P, mu, eta, default_theta(P))
     pos = P > 0
-    dplus = pos.sum(axis=1)
-    n = chain.n
+    d = pos.sum(axis=1)
+    n = P.shape[1]
+    p_min = float(P[pos].min())
+    x = int(np.argmax(d / mu))
     lab = chain.cluster_of
-    if params["kind"] == "asymptotic":
-        # the source row of cluster 0 (it carries the smallest true entry, so it converges last)
-        x = 0
-        pmin_x = float(P[x][pos[x]].min())
-        t_end = int(math.ceil(params["scale"] / (eta * mu[x] * pmin_x)))
-        times = [t_end // 100, t_end // 10, t_end]
-        row = [chain.kernel_exact(eps)[x].get(y, Fraction(0)) for y in range(n)] if chain.exact else P[x]
-        traj = row_gd_trajectory(row, Fraction(mu[x]), Fraction(eta), times, dps=30)
-        y_sp = int(np.flatnonzero(~pos[x])[0])
-        ratios = [float(traj[t][y_sp]) * n * eta * mu[x] * t / dplus[x] for t in times]
-        err = abs(ratios[-1] - 1.0)
-        tol = 0.02
-        verdict = "holds" if err <= tol else "fails"
-        note = (f"row {x}: d+ = {dplus[x]}, n_x = {n}, eta*mu = {eta * mu[x]:.6g}; ratio p̂·n_x·η·μ·t/d+ at "
-                f"t = {times} (η·μ·p_min·t = {params['scale'] / 100:g}, {params['scale'] / 10:g}, {params['scale']}): "
-                + ", ".join(f"{r:.6f}" for r in ratios) + " (mpmath, 30 digits)")
-        return InstanceResult(params, 1.0, ratios[-1], err, tol, verdict, note)
-    # kind "prune": T1 for a clean prune at θ = ε q_min/2 against 2 d₊/(n_x η μ ε q_min) (max over rows)
-    theta = default_theta(P)
-    T1, _ = clean_prune_time(P, mu, eta, theta)
-    pmin = float(P[pos].min())
-    pred_rows = 2 * dplus / (n * eta * mu * pmin)
-    xs = int(np.argmax(pred_rows))
-    s = np.array([int(np.sum(pos[x] & (lab != lab[x]))) for x in range(n)])
-    lo = float(np.min((dplus - s) / dplus))
-    pred = float(pred_rows.max())
-    ratio = T1 / pred
-    err = max(lo - ratio, ratio - 1.0, 0.0)
-    verdict = "holds" if err == 0 else "fails"
-    note = (f"measured T1 = {T1} steps, predicted 2d+/(n_x η μ ε q_min) = {pred:.6g} (row {xs}); "
-            f"T1/pred = {ratio:.4f}, band [(d+ - s)/d+, 1] = [{lo:.4f}, 1]")
-    return InstanceResult(params, pred, T1, err, 0, verdict, note)
+    s = int(np.sum(pos[x] & (lab != lab[x])))
+    return {th.T_1: Approximation(T1, 1), th.d_plus: int(d[x]), th.n_x: n, th.mu: float(mu[x]), th.n_sparse: s,
+            th.p_min: p_min, s_eta: eta, "note": f"T1 = {T1}, slowest row {x}"}
 
 
-register(Claim(
-    id="pretrain.spurious-decay", paper=PAPER, statement=th.spurious_decay_relation,
-    instances=_p1_instances, check=_p1_check,
-    tolerance=("asymptotic: |ratio − 1| ≤ 0.02 at η·μ·p_min·t = 100 (the o(1) term is the unconverged true "
-               "logits, O(log(ημ p_min t)/(ημ p_min t)); mpmath 30 digits, no rounding); prune: T1/T1_pred "
-               "must lie in [(d₊ − s)/d₊, 1] exactly (s = sparse pairs of the row)"),
-    description="stage-1 GD: spurious p̂_t ~ d₊/(n_x η μ t); clean prune after T1 ≈ 2d₊/(n_x η μ ε q_min) steps",
-))
+# =============================================================================== P2 pretrain.two-stage
+two_stage = claim(
+    id="pretrain.two-stage", paper=PAPER, statement=th.two_stage_relation,
+    description="After the clean prune at theta, stage-2 GD on the true support converges linearly: the mu-weighted "
+                "KL(p || phat_t) decays at the asymptotic rate r = -2 log(1 - eta mu_* lambda_*) per step "
+                "(lambda_* the smallest eigenvalue of diag(p) - p p^T excited by the stage-2 start, mu_* its row's "
+                "weight), and r >= 2 eta mu_min p_min (interlacing lambda_* >= p_min): T2 = O(log(1/tol)/rate).")
 
 
-# ----------------------------------------------------------------------------- P2
-def slowest_mode_rates(P, mu, eta, mask, W=None):
-    """Per row: λ₂ = smallest nonzero eigenvalue of H = diag(p) − p pᵀ on the kept support, and the exact
-    local KL decay rate −2 log(1 − η μ(x) λ₂(x)) per step (GD is linear near the optimum).
-
-    With W (the logits at the start of stage 2), λ₂ is taken over the modes the initial error
-    log p̂ − log p actually excites (relative projection > 1e-9; float noise is ~1e-16): symmetric rows
-    (e.g. equal sparse weights) never excite the antisymmetric modes, since GD preserves the symmetry."""
-    lam, rate = [], []
-    logp = None if W is None else log_softmax_rows(W, mask)
-    for x in range(P.shape[0]):
-        p = P[x][mask[x]]
-        if p.size < 2:
-            lam.append(math.inf)
-            rate.append(math.inf)
-            continue
-        H = np.diag(p) - np.outer(p, p)
-        ev, V = np.linalg.eigh(H)
-        ev, V = ev[1:], V[:, 1:]  # drop the null direction 1 (H·1 = 0; its float eigenvalue is ~±1e-18)
-        keep = np.ones(ev.size, dtype=bool)
-        if logp is not None:
-            e = logp[x][mask[x]] - np.log(p)
-            proj = np.abs(V.T @ e)
-            keep &= proj > 1e-9 * max(np.linalg.norm(e), 1e-300)
-        if not keep.any():
-            lam.append(math.inf)
-            rate.append(math.inf)
-            continue
-        l2 = float(ev[keep].min())
-        lam.append(l2)
-        rate.append(-2 * math.log1p(-eta * mu[x] * l2))
-    return np.array(lam), np.array(rate)
-
-
-def two_stage_kl_curve(P, mu, eta, theta, T2, T1=None):
-    """Stage 1 to a clean prune (or T1 steps), prune at θ, stage 2 for T2 steps; KL after every stage-2 step,
-    plus the one-stage (no prune) KL at the same total times."""
-    if T1 is None:
-        T1, W = clean_prune_time(P, mu, eta, theta)
-    else:
-        W = np.zeros_like(P)
-        for _ in range(T1):
-            W -= eta * mu[:, None] * (softmax_rows(W) - P)
-    mask = softmax_rows(W) >= theta
-    emu = eta * mu[:, None]
-    W2, W1 = W.copy(), W.copy()
-    kl2, kl1 = [], []
-    for _ in range(T2):
-        W2 -= np.where(mask, emu * (softmax_rows(W2, mask) - P), 0.0)
-        W1 -= emu * (softmax_rows(W1) - P)
-        kl2.append(float(np.dot(mu, kl_rows(P, W2, mask))))
-        kl1.append(float(np.dot(mu, kl_rows(P, W1))))
-    return T1, mask, np.array(kl2), np.array(kl1), W2, W
-
-
-def _p2_instances(quick):
-    inst = [{"family": "ring", "K": 3, "M": 3, "eps": "1/100", "kl_window": [1e-12, 1e-8]}]
+def _p2_grid(quick):
+    inst = [{"family": "ring", "K": 2, "M": 2, "eps": "1/10"},
+            {"family": "ring", "K": 3, "M": 3, "eps": "1/100"}]
     if not quick:
-        inst += [{"family": "ring", "K": 3, "M": 3, "eps": "1/1000", "kl_window": [1e-12, 1e-8]},
-                 {"family": "uniform-escape", "K": 3, "M": 3, "eps": "1/100", "kl_window": [1e-12, 1e-8]},
-                 {"family": "random", "seed": 1, "sizes": [2, 3, 2], "eps": "1/200",
-                  "kl_window": [1e-12, 1e-8]}]
+        inst += [{"family": "uniform-escape", "K": 3, "M": 3, "eps": "1/100"},
+                 {"family": "ring", "K": 3, "M": 3, "eps": "1/10"},
+                 {"family": "uniform-escape", "K": 4, "M": 2, "eps": "1/50"}]
     return inst
 
 
-def _p2_check(params, seed):
-    chain = family_chain(params)
-    eps = _eps(params, chain)
-    P, mu, eta = _truth(chain, eps)
-    theta = default_theta(P)
-    lam_all, rates_all = slowest_mode_rates(P, mu, eta, P > 0)
-    lo_kl, hi_kl = params["kl_window"]
-    T2 = int(math.ceil(math.log(1e3 / lo_kl) / float(rates_all.min()))) + 10
-    T1, mask, kl2, kl1, _, W_pruned = two_stage_kl_curve(P, mu, eta, theta, T2)
-    lam, rates = slowest_mode_rates(P, mu, eta, mask, W_pruned)
-    pred = float(rates.min())
-    idx = np.flatnonzero((kl2 >= lo_kl) & (kl2 <= hi_kl))
-    if idx.size < 10:
-        return InstanceResult(params, pred, None, None, 1e-2, "inconclusive",
-                              f"only {idx.size} stage-2 steps with KL in the fit window")
-    slope = -np.polyfit(idx.astype(float), np.log(kl2[idx]), 1)[0]
-    bound = float(th.kl_rate_bound.subs({th.eta: eta, th.mu_min: float(mu.min()), th.p_min: float(P[P > 0].min())}))
-    err = abs(slope - pred) / pred
-    tol = 1e-2
-    verdict = "holds" if (err <= tol and slope >= bound and mask.sum() == (P > 0).sum()) else "fails"
-    T2_tol = int(np.flatnonzero(kl2 <= 1e-10)[0]) + 1 if np.any(kl2 <= 1e-10) else None
-    note = (f"T1 (clean prune) = {T1}, T2 to KL ≤ 1e-10 = {T2_tol}; fitted rate {slope:.6g}/step vs local rate "
-            f"{pred:.6g} (slowest excited mode λ = {lam[int(np.argmin(rates))]:.4g}; slowest mode of all rows "
-            f"λ₂ = {lam_all[int(np.argmin(rates_all))]:.4g}); bound 2ημ_min p_min = {bound:.4g}; "
-            f"one-stage KL at T1+{T2}: {kl1[-1]:.3g} (·t = {kl1[-1] * (T1 + T2):.3g}; at half time ·t = "
-            f"{kl1[T2 // 2] * (T1 + T2 // 2 + 1):.3g}) vs two-stage {kl2[-1]:.3g}")
-    return InstanceResult(params, pred, slope, err, tol, verdict, note)
-
-
-register(Claim(
-    id="pretrain.two-stage", paper=PAPER,
-    statement=th.two_stage_relation,
-    instances=_p2_instances, check=_p2_check,
-    tolerance=("fitted log-KL slope within 1% of the exact local rate −2log(1 − ημλ) of the slowest excited "
-               "mode over rows "
-               "(window KL ∈ [1e-12, 1e-8]: nonlinear terms O(√KL) ≤ 1e-4, float KL evaluated without "
-               "cancellation), and ≥ the bound 2ημ_min p_min; the prune must keep exactly the true support"),
-    description="after pruning at θ, GD converges linearly (rate ≥ 2ημ_min p_min); one-stage stays at Θ(1/t)",
-))
-
-
-# ----------------------------------------------------------------------------- P3
-def _p3_instances(quick):
-    inst = [{"family": "ring", "K": 3, "M": 3, "eps": "1/100", "T2": [0, 200, 800, 3000]}]
+def _p2_random_grid(quick):
+    inst = [{"family": "random", "seed": 4, "sizes": [3, 2], "eps": "1/50"}]
     if not quick:
-        inst += [{"family": "uniform-escape", "K": 3, "M": 3, "eps": "1/1000", "T2": [0, 2000, 8000, 30000]},
-                 {"family": "random", "seed": 2, "sizes": [2, 2, 3], "eps": "1/100",
-                  "T2": [0, 500, 2000, 8000]}]
+        inst += [{"family": "random", "seed": 1, "sizes": [2, 3, 2], "eps": "1/200"}]
     return inst
 
 
-def _p3_check(params, seed):
+def _stage_two(params):
+    chain, eps, P, mu, eta = _truth(params)
+    r = stage_two_kl_rate(P, mu, eta, default_theta(P))
+    if not r.clean:
+        raise Inconclusive("the prune at p_min/2 did not keep exactly the true support")
+    if r.share < 0.99:
+        raise Inconclusive(f"the slowest excited mode carries only {r.share:.3g} of the KL when the float floor "
+                           f"is reached: its rate is not observable on this chain")
+    return P, mu, eta, r
+
+
+@two_stage.part(
+    "rate", statement=th.two_stage_rate, rung="numerical", instances=_p2_grid(False), quick=_p2_grid(True),
+    tolerance=5e-7, relative=True,
+    justification="holds when the whole interval r_KL +- error is within 5e-7 relative of the prediction; "
+                  "r_KL is Aitken's Delta^2 limit of span rates log(KL_t/KL_{t+h})/h at KL windows 1e-10, 1e-11, "
+                  "1e-12 (the remaining corrections, nonlinear terms O(sqrt KL) and faster modes, are geometric in t); "
+                  "error = three times the spread of the three window estimates + 1e-9 relative (KL keeps ~9 digits "
+                  "there, series for e^d - 1 - d); lambda_* from float eigh (1e-15). Chains on which the slowest "
+                  "excited mode carries < 99% of the KL at the float floor are inconclusive.")
+def two_stage_rate(**params):
+    """Asymptotic decay rate of the μ-weighted KL in stage 2 (metacot.numerics.algorithms.pretrain.stage_two_kl_rate)."""
+    P, mu, eta, r = _stage_two(params)
+    return {th.r_KL: Approximation(r.rate, r.error), th.mu_star: r.mu_row, th.lam_star: r.lam, s_eta: eta,
+            "note": f"T1 = {r.T1}, {r.steps} stage-2 steps, slowest mode in row {r.row} (share {r.share:.6f})"}
+
+
+@two_stage.part(
+    "rate-random", statement=th.two_stage_rate, rung="numerical", instances=_p2_random_grid(False),
+    quick=_p2_random_grid(True), tolerance=1e-3, relative=True,
+    mutation=lambda st: sp.Eq(st.lhs, st.rhs * sp.Rational(101, 100)),
+    justification="random blocks: the slowest excited mode emerges later (its share of the KL reaches 0.998-0.99999 "
+                  "only near the float floor), so the Aitken error is 2e-5 - 2.2e-4 relative: holds when the interval "
+                  "is within 1e-3 relative. The tolerance is above the default audit's perturbation, so the audit "
+                  "checks the alternative rate x 1.01, which it rejects.")
+def two_stage_rate_random(**params):
+    """As part rate, on chains with random non-doubly-stochastic blocks."""
+    return two_stage_rate(**params)
+
+
+@two_stage.part(
+    "bound", statement=th.two_stage_bound, rung="numerical", instances=_p2_grid(False) + _p2_random_grid(False),
+    quick=_p2_grid(True),
+    mutation=lambda st: sp.Ge(st.lhs, st.rhs * sp.Rational(3, 2)),
+    justification="the measured rate (as in part rate) against the spec's bound 2 eta mu_min p_min; the bound has "
+                  "slack (ratio 1.27-3.3 here), so the mutation audit checks the alternative constant 3 in "
+                  "exp(-c eta mu_min p_min t): ring(3, 3) at eps = 1/100 has r = 1.33 x the bound (lambda_* = "
+                  "4 eps(1 - eps)/3), which the alternative rejects.")
+def two_stage_bound(**params):
+    """The measured stage-2 rate against 2 η μ_min p_min."""
+    P, mu, eta, r = _stage_two(params)
+    return {th.r_KL: Approximation(r.rate, r.error), th.mu_min: float(mu.min()), th.p_min: float(P[P > 0].min()),
+            s_eta: eta}
+
+
+# =============================================================================== P3 pretrain.recovers-kernel
+recovers_kernel = claim(
+    id="pretrain.recovers-kernel", paper=PAPER, statement=th.recovers_kernel,
+    description="The pretrained model's hitting time matches the true chain's: along stage 2 the ratio "
+                "E_phat[tau]/E_p[tau] (exact E_p, float E_phat) converges to 1 as the training error -> 0; "
+                "stated through the measured limit of the ratio.")
+
+
+def _p3_grid(quick):
+    inst = [{"family": "ring", "K": 3, "M": 3, "eps": "1/100", "step": 100}]
+    if not quick:
+        inst += [{"family": "uniform-escape", "K": 3, "M": 3, "eps": "1/1000", "step": 1000},
+                 {"family": "random", "seed": 2, "sizes": [2, 2, 3], "eps": "1/100", "step": 200},
+                 {"family": "random", "seed": 1, "sizes": [2, 3, 2], "eps": "1/200", "step": 1200}]
+    return inst
+
+
+@recovers_kernel.part(
+    "limit", rung="numerical", instances=_p3_grid(False), quick=_p3_grid(True), tolerance=1e-9, relative=False,
+    justification="holds when the whole interval rho_inf +- error is within 1e-9 of 1; rho_inf is Aitken's Delta^2 limit of E_phat/E_p at eight checkpoints `step` stage-2 steps apart "
+                  "(ratio - 1 decays geometrically with the logit error); error = three times its change from the "
+                  "previous triple + 1e-11 (float hitting times by subtraction-free reduction, ~1e-13 relative).")
+def recovers_kernel_limit(step, **params):
+    """E_p̂[τ]/E_p[τ] along stage 2 (metacot.numerics.algorithms.pretrain.hitting_ratio_limit)."""
     chain = family_chain(params)
-    eps = _eps(params, chain)
-    P, mu, eta = _truth(chain, eps)
-    theta = default_theta(P)
-    start, target = chain.start, chain.target
-    exact_h = hitting_time(chain, start, target, eps, method="exact")
-    T1, W = clean_prune_time(P, mu, eta, theta)
-    mask = softmax_rows(W) >= theta
-    emu = eta * mu[:, None]
-    done = 0
-    ratios, deltas = [], []
-    for T2 in params["T2"]:
-        for _ in range(T2 - done):
-            W -= np.where(mask, emu * (softmax_rows(W, mask) - P), 0.0)
-        done = T2
-        K = softmax_rows(W, mask)
-        h = hitting_time(model_chain(K, chain, eps, kind="kernel"), start, target, 0, method="float")
-        ratios.append(float(h / float(exact_h)))
-        pos = P > 0
-        deltas.append(float(np.max(np.abs(np.log(K[pos]) - np.log(P[pos])))))
-    err = abs(ratios[-1] - 1)
-    tol = 10 * deltas[-1] + 1e-12
-    decreasing = all(abs(a - 1) >= abs(b - 1) for a, b in zip(ratios, ratios[1:]))
-    verdict = "holds" if (err <= tol and decreasing) else "fails"
-    note = (f"T1 = {T1}; E_p̂[τ]/E_p[τ] at T2 = {params['T2']}: " + ", ".join(f"{r:.12g}" for r in ratios)
-            + "; max |log p̂ − log p| = " + ", ".join(f"{d:.3g}" for d in deltas)
-            + f"; exact E_p[τ] = {float(exact_h):.10g}")
-    return InstanceResult(params, 1.0, ratios[-1], err, tol, verdict, note)
+    r = hitting_ratio_limit(chain, chain.check_eps(params["eps"]), int(step), 8)
+    if not r.clean:
+        raise Inconclusive("the prune at p_min/2 did not keep exactly the true support")
+    return {th.rho_inf: Approximation(r.value, r.error),
+            "note": f"T1 = {r.T1}; ratio − 1 at the checkpoints: "
+                    + ", ".join(f"{v - 1:.2e}" for v in r.ratios) + f"; max |log p̂ − log p| = {r.log_errors[-1]:.2e}"}
 
 
-register(Claim(
-    id="pretrain.recovers-kernel", paper=PAPER,
-    statement=th.recovers_kernel_relation,
-    instances=_p3_instances, check=_p3_check,
-    tolerance=("|E_p̂[τ]/E_p[τ] − 1| ≤ 10·max|log p̂ − log p| (+1e-12 float floor) at the last checkpoint and "
-               "monotone along the checkpoints; E[τ] of these metastable chains has relative sensitivity "
-               "O(1) to relative entry errors (≈1 through the sparse weights), 10 is a safety factor"),
-    description="the pretrained model's hitting time → the true chain's as the training error → 0",
-))
+# =============================================================================== F7 pretrain.one-stage-stuck
+one_stage = claim(
+    id="pretrain.one-stage-stuck", paper="Sec. 3, Alg. 1 (stage 1 alone is stuck at Theta(1/t)); spec 08 F7",
+    statement=th.one_stage_stuck,
+    description="Without pruning, the error of GD decays only like Theta(1/t): the log-log slope of the "
+                "mu-weighted KL is -1 and t*mu(x)*KL_x(t) -> (n_x - d+) d+/(n_x eta) in every row with spurious "
+                "pairs (the spurious mass of P1); after the prune the same run decays exponentially, its fitted "
+                "log-KL slope being the linearised rate -2 log(1 - eta mu_* lambda_*).")
+
+
+def _f7_grid(quick):
+    inst = [{"family": "ring", "K": 2, "M": 2, "eps": "1/10", "t0": 500, "levels": 5}]
+    if not quick:
+        inst += [{"family": "ring", "K": 3, "M": 3, "eps": "1/10", "t0": 1000, "levels": 5},
+                 {"family": "uniform-escape", "K": 3, "M": 2, "eps": "1/10", "t0": 1000, "levels": 6},
+                 {"family": "random", "seed": 1, "sizes": [2, 3, 2], "eps": "1/10", "t0": 4000, "levels": 6}]
+    return inst
+
+
+@one_stage.part(
+    "slope", statement=th.one_stage_slope, rung="numerical", tolerance=0.02, relative=False,
+    instances=_f7_grid(False), quick=_f7_grid(True), mutation=lambda st: sp.Eq(st.lhs, st.rhs * sp.Rational(11, 10)),
+    justification="slope of log KL against log t between t0 and 16 t0 of one-stage GD; KL_t = C/t (1 + (a log t + "
+                  "b)/t + ...) so the slope is -1 + O(log t/t), measured |slope + 1| <= 0.016 on these chains at "
+                  "eta mu p_min t0 >= 50: tolerance 0.02 absolute. The tolerance is above the default audit's "
+                  "perturbation, so the audit checks the alternative error ~ t^-1.1 (slope -1.1), which it rejects.")
+def one_stage_slope_part(t0, levels, **params):
+    """Log–log slope of the one-stage μ-weighted KL (metacot.numerics.algorithms.pretrain.loglog_slope)."""
+    chain, eps, P, mu, eta = _truth(params)
+    return {th.sigma_1: loglog_slope(P, mu, eta, int(t0), 16 * int(t0))}
+
+
+@one_stage.part(
+    "constant", statement=th.one_stage_constant, rung="numerical", instances=_f7_grid(False), quick=_f7_grid(True),
+    tolerance=5e-7, relative=True,
+    justification="L_KL = lim t mu(x) KL_x(t) as 1/lim D(t), D(t) the increments of 1/(mu KL_t), Richardson-"
+                  "extrapolated twice from t = t0*2^j (j < levels); a-posteriori error = the change of the deepest "
+                  "level + rounding (KL_x keeps ~13 digits: series for e^d - 1 - d). Holds when the whole interval "
+                  "is within 5e-7 relative of the prediction.")
+def one_stage_constant_part(t0, levels, **params):
+    """Per row with spurious pairs: the one-stage KL constant (metacot.numerics.algorithms.pretrain.one_stage_kl_limits)."""
+    chain, eps, P, mu, eta = _truth(params)
+    return [{th.L_KL: Approximation(r.value, r.error), th.d_plus: r.d_plus, th.n_x: r.n_x, s_eta: eta,
+             "note": f"row {r.row}"} for r in one_stage_kl_limits(P, mu, eta, int(t0), int(levels))]
+
+
+def _f7_two_grid(quick):
+    inst = [{"family": "ring", "K": 3, "M": 3, "eps": "1/100"}]
+    if not quick:
+        inst += [{"family": "uniform-escape", "K": 3, "M": 3, "eps": "1/100"},
+                 {"family": "random", "seed": 4, "sizes": [3, 2], "eps": "1/50"}]
+    return inst
+
+
+@one_stage.part(
+    "two-stage-slope", statement=th.two_stage_fit, rung="numerical", tolerance=0.01, relative=True,
+    instances=_f7_two_grid(False), quick=_f7_two_grid(True),
+    mutation=lambda st: sp.Eq(st.lhs, st.rhs * sp.Rational(11, 10)),
+    justification="least-squares slope of log KL against t over the stage-2 steps with KL in [1e-12, 1e-8]: the "
+                  "nonlinear terms O(sqrt KL) <= 1e-4 and the faster modes bias it by <= 3.2e-3 relative on these "
+                  "chains: tolerance 1% relative. The audit checks the alternative rate x 1.1, which it rejects.")
+def one_stage_two_stage_part(**params):
+    """Fitted exponential rate of the two-stage KL after the clean prune (same run as pretrain.two-stage)."""
+    P, mu, eta, r = _stage_two(params)
+    one = loglog_slope(P, mu, eta, r.T1 + 1, r.T1 + r.steps)
+    return {th.r_fit: fitted_kl_rate(r.kl), th.mu_star: r.mu_row, th.lam_star: r.lam, s_eta: eta,
+            "note": f"two-stage KL {r.kl[-1]:.2e} after {r.steps} stage-2 steps; one-stage log-log slope over "
+                    f"the same steps {one:.3f}"}

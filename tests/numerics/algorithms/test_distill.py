@@ -11,11 +11,14 @@ from hypothesis import strategies as st
 
 from metacot.numerics.cli.main import main
 from metacot.numerics.algorithms.distill import (Labelling, LabellingError, auto_scale, compress, cross_entropy, distill,
-                              distillation_pairs, distilled_model, exact_meta_kernel, fit_logits_gd, fit_meta_kernel,
-                              generate_data, rescale_kernel, rescale_logits, scale_from_beta, softmax_rows,
-                              stationary_label_kernel, transition_counts)
+                              distillation_pairs, distilled_model, escape_error_ratio, exact_meta_kernel,
+                              fit_logits_gd, fit_meta_kernel, generate_data, learned_escape_law,
+                              learned_steps_rational, limit_visit_sum, order_k_expansion, order_k_terms,
+                              pooled_kernel_estimate, pooled_ratio_estimate, relative_spread_estimate,
+                              rescale_kernel, rescale_logits, scale_from_beta, softmax_rows, stationary_label_kernel,
+                              stationary_label_kernel_rational, timescale_estimate, transition_counts)
 from metacot.numerics.errors import InsufficientDataError, MetacotError
-from metacot.numerics.families import random_chain, ring, uniform_escape
+from metacot.numerics.families import equal_rates_4, family_chain, random_chain, ring, uniform_escape
 from metacot.numerics.io import save_chain
 from metacot.numerics.solvers.meta_chain import escape_rates, jump_hitting_times, meta_hitting_times
 from strategies import chains
@@ -236,9 +239,8 @@ def test_learned_limit_obeys_the_bound_of_its_own_jump_chain(chain, b):
 
 def test_order_K_counterexample_closed_form():
     """The spec's D3 inequality with the true h^jump fails for the T → ∞ learned kernel (every ε, b)."""
-    from metacot.numerics.verify.claims.distill import equal_rates_counterexample
-
-    c = equal_rates_counterexample()
+    c = equal_rates_4()
+    assert family_chain({"family": "equal-rates-4"}).n == 4
     assert escape_rates(c) == [1, 1, 1] and jump_hitting_times(c)[0][2] == 4
     for e, b in ((F(1, 100), F(1)), (F(1, 10 ** 12), F(10)), (F(1, 3), F(1, 2))):
         p, _ = stationary_label_kernel(c, e)
@@ -347,12 +349,158 @@ def test_distill_with_a_search_style_labelling():
 
 # ----------------------------------------------------------------------------- theory
 def test_theory_identities():
-    assert sp.simplify(th.escape_after - th.escape_before) == 0
     assert th.escape_identity_residual(3) == [0, 0]
     assert sp.simplify(th.steps_per_visit - (1 + (1 - th.eps * th.lam) * th.lam_min / (th.b * th.lam))) == 0
     assert sp.simplify(th.ring_distilled_steps_limit - (K_sym - 1) * (1 + 1 / b_sym)) == 0
-    assert th.compression_factor == M_sym ** 2
     assert sp.simplify(th.counterexample_excess - 4 * eps_sym / (1 - eps_sym)) == 0
+
+
+# ----------------------------------------------------------------------------- the order-K identity (D3)
+@given(stochastic_kernels(min_k=3), st.sampled_from([F(1), F(10), F(1, 3)]))
+def test_order_k_identity_and_bound_on_any_kernel(kernel, b):
+    """The identity is algebra on any kernel; E_dist comes from the rescaled model's own solve."""
+    K = len(kernel)
+    t = order_k_terms(kernel, b, 0, K - 1)
+    assert t.E_dist == exact_steps_sympy(distilled_model(kernel, beta="auto", b=b).kernel, 0, K - 1)
+    assert t.E_dist == t.h_jump + t.ell_min / b * t.visit_sum
+    assert t.E_dist <= (1 + (1 - t.ell_min) / b) * t.h_jump
+    assert t.h_jump == sum(t.visits) and t.visits[K - 1] == 0
+    assert t.ell_min == min(1 - kernel[k][k] for k in range(K)) and t.scale == b / t.ell_min
+
+
+def test_order_k_bound_is_tight_when_escapes_are_equal():
+    p, _ = stationary_label_kernel(ring(4, 3, 1), F(1, 50))
+    t = order_k_terms(p, 2, 0, 3)
+    assert len(set(t.ell)) == 1 and t.E_dist == (1 + (1 - t.ell_min) / 2) * t.h_jump
+    assert t.ell_min == F(1, 50) / (3 + F(1, 50))         # εq/(M + εq): the learned escape probability
+
+
+@pytest.mark.parametrize("chain", [ring(3, 3, 1), uniform_escape(3, 2, F(1, 2)), equal_rates_4(),
+                                   random_chain(3, [2, 2, 3], extra_edges=3)], ids=lambda c: c.name)
+def test_rational_functions_agree_with_the_exact_values(chain):
+    """Two routes: GTH over QQ(ε) evaluated at ε, and Fractions at that ε."""
+    lab = Labelling.from_chain(chain)
+    k_in, k_out = lab(chain.start), lab(chain.target)
+    pr, mr = stationary_label_kernel_rational(chain)
+    t_rf = order_k_expansion(chain, F(3, 2))
+    for e in (F(1, 7), F(1, 1000)):
+        p, mass = stationary_label_kernel(chain, e)
+        assert [[f.evaluate(e) for f in row] for row in pr] == p and [f.evaluate(e) for f in mr] == mass
+        t = order_k_terms(p, F(3, 2), k_in, k_out)
+        assert t_rf.E_dist.evaluate(e) == t.E_dist and t_rf.h_jump.evaluate(e) == t.h_jump
+        assert t_rf.ell_min.evaluate(e) == t.ell_min and t_rf.visit_sum.evaluate(e) == t.visit_sum
+        assert [[f.evaluate(e) for f in row] for row in t_rf.jump] == learned_escape_law(chain, e)
+        E0 = distilled_model(p, k_in=k_in, k_out=k_out).expected_steps()
+        assert learned_steps_rational(chain).evaluate(e) == E0
+
+
+def test_expansion_c1_values_and_limit():
+    """c₁ = 0 with one exit law per cluster (ring: ĥ^jump_ε = K − 1 exactly); equal-rates-4: ĥ = 4/(1 − ε)."""
+    t = order_k_expansion(ring(4, 2, 1), 10)
+    assert t.h_jump.laurent(3) == {0: F(3), 1: F(0), 2: F(0), 3: F(0)}
+    t = order_k_expansion(equal_rates_4(), 1)
+    assert t.h_jump.laurent(2) == {0: F(4), 1: F(4), 2: F(4)}
+    # E_dist(0) = h^jump + Σ N_k λ_min/λ_k / b (all λ equal: Σ = h^jump)
+    assert limit_visit_sum(equal_rates_4(), 0, 2) == 4
+    assert t.E_dist.pole_order() == 0 and t.E_dist.laurent(0)[0] == 4 + F(4, 1)
+    c = random_chain(3, [2, 2, 3], extra_edges=3)
+    t = order_k_expansion(c, 10)
+    h = jump_hitting_times(c)[0][2]
+    assert t.h_jump.laurent(0)[0] == h and t.h_jump.laurent(1)[1] != 0
+    assert t.E_dist.laurent(0)[0] == h + limit_visit_sum(c, 0, 2) / 10
+
+
+def test_learned_steps_rational_has_the_meta_timescale():
+    for c in (ring(3, 3), random_chain(11, [2, 3, 1, 2])):
+        f = learned_steps_rational(c)
+        lab = Labelling.from_chain(c)
+        assert f.pole_order() == 1
+        assert f.laurent(-1)[-1] == meta_hitting_times(c)[lab(c.start)][lab(c.target)]
+
+
+def test_expansion_refuses_large_chains():
+    from metacot.numerics.errors import LimitError
+
+    with pytest.raises(LimitError, match="n <= 64"):
+        stationary_label_kernel_rational(ring(3, 30))
+
+
+# ----------------------------------------------------------------------------- Monte Carlo summaries
+def test_pooled_ratio_estimate_by_hand():
+    est = pooled_ratio_estimate([1, 3, 2], [4, 4, 2])
+    r = F(6, 10)
+    se2 = F(3, 2) * sum((n - r * d) ** 2 for n, d in ((1, 4), (3, 4), (2, 2))) / 100
+    assert est.mean == pytest.approx(float(r), rel=1e-15) and est.se == pytest.approx(math.sqrt(se2), rel=1e-12)
+    assert est.n == 3
+    with pytest.raises(MetacotError, match="at least 2 walkers"):
+        pooled_ratio_estimate([1], [2])
+    with pytest.raises(InsufficientDataError):
+        pooled_ratio_estimate([0, 0], [0, 0])
+
+
+def test_pooled_kernel_estimate_matches_pooled_counts():
+    per = np.array([[[5, 1, 2], [1, 6, 0], [2, 0, 7]], [[3, 3, 0], [2, 4, 1], [0, 1, 8]]])
+    q = pooled_kernel_estimate(per)
+    J = pooled_kernel_estimate(per, escape_law=True)
+    tot = per.sum(axis=0)
+    for k in range(3):
+        assert J[k][k] is None
+        for l in range(3):
+            assert q[k][l].mean == pytest.approx(tot[k, l] / tot[k].sum(), rel=1e-15)
+            if l != k:
+                assert J[k][l].mean == pytest.approx(tot[k, l] / (tot[k].sum() - tot[k, k]), rel=1e-15)
+
+
+def test_escape_error_ratio_is_one_for_binomial_escapes():
+    """Synthetic walkers whose escapes are exact binomial draws: E[Z²] = 1 (z = 4, fixed seed)."""
+    rng = np.random.default_rng(3)
+    W = 4000
+    per = np.zeros((W, 3, 3), dtype=np.int64)
+    for k in range(3):
+        e = rng.poisson(6, size=W)
+        n = rng.binomial(e, 0.3)
+        per[:, k, (k + 1) % 3], per[:, k, (k + 2) % 3], per[:, k, k] = n, e - n, 100
+    J = [[0, F(3, 10), F(7, 10)], [F(7, 10), 0, F(3, 10)], [F(3, 10), F(7, 10), 0]]
+    z2 = escape_error_ratio(per, J, [(0, 1), (1, 2), (2, 0)])
+    assert abs(z2.mean - 1) <= 4 * z2.se and z2.n <= W
+
+
+def test_relative_spread_and_timescale_estimates():
+    rng = np.random.default_rng(5)
+    W = 3000
+    per = np.zeros((W, 2, 2), dtype=np.int64)
+    per[:, 0, 1] = rng.poisson(50, W)
+    per[:, 0, 0] = 10000 - per[:, 0, 1]
+    per[:, 1, 0] = rng.poisson(50, W)
+    per[:, 1, 1] = 10000 - per[:, 1, 0]
+    s = relative_spread_estimate(per, 0, 1, F(1, 200))
+    assert abs(s.mean - 1 / math.sqrt(50)) <= 4 * s.se     # Poisson(50): relative sd 1/√50
+    est = timescale_estimate(per, F(1, 100), 0, 1)
+    assert abs(est.mean - 0.01 * 200) <= 4 * est.se        # E_dist of the fit ≈ 1/q̂(0,1) = 200
+
+
+def test_sampling_cost_estimate():
+    model = distilled_model(exact_meta_kernel(ring(4, 3), F(1, 10 ** 6)), beta="auto", b=10, k_in=0, k_out=3)
+    est = model.sampling_cost(3000, seed=2)
+    assert abs(est.mean - float(model.expected_steps())) <= 4 * est.se and est.n == 3000
+
+
+def test_generate_data_counts_match_a_step_by_step_reference():
+    """The chunked counting gives the counts of the plain step-by-step loop with the same draws."""
+    from metacot.numerics.solvers.monte_carlo import KernelSampler
+
+    c, e, T, W = random_chain(3, [2, 2, 3], extra_edges=3), F(1, 20), 700, 9
+    data = generate_data(c, e, T, seed=4, walkers=W, start=np.arange(W) % c.n, keep_per_walker=True)
+    rng = np.random.default_rng(4)
+    sampler = KernelSampler(c, e, rng=rng)
+    lab = Labelling.from_chain(c).label
+    s = np.arange(W) % c.n
+    ref = np.zeros((W, c.K, c.K), dtype=np.int64)
+    for _ in range(T):
+        nxt = sampler.step(s)
+        np.add.at(ref, (np.arange(W), lab[s], lab[nxt]), 1)
+        s = nxt
+    assert np.array_equal(data.per_walker, ref)
 
 
 # ----------------------------------------------------------------------------- CLI
@@ -405,18 +553,22 @@ def test_cli_needs_a_target(tmp_path, capsys):
 
 
 # ----------------------------------------------------------------------------- claims (quick, exact parts)
-def test_claims_registered_and_exact_instances():
-    from metacot.numerics.verify.registry import load_builtin_claims
+def test_claims_registered_and_exact_parts():
+    from metacot.numerics.verify.claims import distill as claims  # noqa: F401  (registers the claims)
+    from metacot.numerics.verify.registry import REGISTRY
+    from metacot.numerics.verify.runner import run_claims
 
-    reg = load_builtin_claims()
-    ids = ["distill.escape-preserved", "distill.per-step-meta", "distill.order-K", "distill.timescale",
-           "distill.compression"]
-    assert all(i in reg for i in ids)
-    d3 = reg["distill.order-K"]
-    verdicts = {(p["kind"], p["family"]): d3.check(dict(p), 0).verdict
-                for p in d3.instances(True) if p["kind"] != "estimated"}
-    assert verdicts[("exact-meta", "ring")] == "holds"
-    assert verdicts[("learned-limit", "ring")] == "holds"
-    assert verdicts[("learned-limit", "equal-rates-4")] == "fails"      # the spec's inequality is false here
-    d4 = reg["distill.timescale"]
-    assert all(d4.check(dict(p), 0).verdict == "holds" for p in d4.instances(True) if p["kind"] != "estimated")
+    ids = ["distill.escape-preserved", "distill.per-step-meta", "distill.order-K", "distill.order-K-literal",
+           "distill.timescale", "distill.compression", "distill.beta-order"]
+    assert all(i in REGISTRY for i in ids)
+    lit = REGISTRY["distill.order-K-literal"]
+    assert lit.expect == "refuted" and lit.corrected == "distill.order-K"
+    d3 = REGISTRY["distill.order-K"]
+    exact = [p for p in d3.parts if p.name in ("identity", "expansion-single-exit")]
+    from dataclasses import replace
+
+    rep = run_claims([replace(d3, parts=exact)], quick=True)[0]
+    assert rep.verdict == "holds" and {r.rung for r in rep.results} == {"exact"}
+    rep = run_claims([replace(lit, parts=[lit.parts[0]])], quick=True)[0]
+    ce = next(r for r in rep.results if r.id == lit.counterexample)
+    assert ce.verdict == "fails" and ce.measured == F(796, 99) and ce.predicted == 8

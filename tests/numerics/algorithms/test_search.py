@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from metacot.numerics.cli.main import main
 from metacot.numerics.errors import MetacotError
-from metacot.numerics.families import entry_state, random_chain, ring
+from metacot.numerics.families import entry_state, random_chain, ring, uniform_escape
 from metacot.numerics.solvers.meta_chain import cluster_stationary_laws, escape_rates, meta_rates
+from metacot.numerics.algorithms import search as alg
 from metacot.numerics.algorithms.search import (default_horizon, edge_cover_expectation, merge_bound, no_cover_probability,
                              prm_guided, search_chain, search_replicas, sparse_edge_search)
 from metacot.numerics.solvers.monte_carlo import KernelSampler
@@ -254,20 +255,169 @@ def test_prm_rejects_false_positive_edges():
     assert G.kernel_exact(Fraction(1, 10))[0][3] == Fraction(1, 20)
 
 
-def test_prm_gain_claim_instances_hold():
-    from metacot.numerics.verify.registry import load_builtin_claims
+# ----------------------------------------------------------------------------- cover times of the frontier walk
+def _reachable_cover_system(J, start):
+    """Independent method: the absorbing chain on (vertex, covered set) states reachable from (start, ∅),
+    solved as one sparse float system (scipy) — not the DP by decreasing covered sets."""
+    import scipy.sparse as sps
+    import scipy.sparse.linalg as spl
 
-    claim = load_builtin_claims()["search.prm-gain"]
-    for i, p in enumerate(claim.instances(True)):
-        assert claim.check(dict(p), i).verdict == "holds", p
+    K = len(J)
+    edges = [(k, l) for k in range(K) for l in range(K) if k != l and J[k][l]]
+    full = frozenset(edges)
+    index, order = {(start, frozenset()): 0}, [(start, frozenset())]
+    i = 0
+    while i < len(order):
+        v, S = order[i]
+        for w in range(K):
+            if J[v][w] and (S | {(v, w)}) != full:
+                key = (w, S | {(v, w)})
+                if key not in index:
+                    index[key] = len(order)
+                    order.append(key)
+        i += 1
+    n = len(order)
+    rows, cols, vals = [], [], []
+    for (v, S), a in index.items():
+        rows.append(a), cols.append(a), vals.append(1.0)
+        for w in range(K):
+            key = (w, S | {(v, w)})
+            if J[v][w] and key[1] != full:
+                rows.append(a), cols.append(index[key]), vals.append(-float(J[v][w]))
+    A = sps.csr_matrix((vals, (rows, cols)), shape=(n, n))
+    return float(spl.spsolve(A.tocsc(), np.ones(n))[0])
 
 
-def test_rounds_claim_flags_the_spec_literal_statements():
-    from metacot.numerics.verify.registry import load_builtin_claims
+@pytest.mark.parametrize("K", [2, 3, 4])
+def test_edge_cover_dp_against_the_reachable_state_system(K):
+    J = alg.complete_digraph_walk(K)
+    exact = alg.edge_cover_expectation(J, 0)
+    assert exact == {2: 2, 3: Fraction(62, 5)}.get(K, exact)     # the values spec 02 gives
+    # float DP and the independent sparse system agree with the exact rational to ~1e-12 relative
+    # (well-conditioned systems of a few thousand unknowns in float64)
+    assert abs(alg.edge_cover_expectation(J, 0, method="float") - float(exact)) <= 1e-12 * float(exact)
+    assert abs(_reachable_cover_system(J, 0) - float(exact)) <= 1e-10 * float(exact)
 
-    claim = load_builtin_claims()["search.rounds"]
-    r = claim.check({"check": "uniform-coupon-spec", "K": 2}, 0)
-    assert r.verdict == "fails" and r.predicted == 3 and r.measured == 2
+
+def test_edge_cover_float_dp_K5_against_a_walk_simulation():
+    v = alg.complete_digraph_edge_cover(5)
+    e = alg.edge_cover_samples(alg.complete_digraph_walk(5), 0, 20000, seed=3)
+    assert abs(e.mean - v) < 4 * e.se     # 4 se: a false alarm has probability ~6e-5
+
+
+def test_edge_cover_of_a_subset_and_bad_edges():
+    Jr = [[Fraction(int(l == (k + 1) % 5)) for l in range(5)] for k in range(5)]
+    assert alg.edge_cover_expectation(Jr, 0, edges=[(0, 1), (1, 2), (2, 3), (3, 4)]) == 4
+    assert alg.edge_cover_expectation(Jr, 2, edges=[(1, 2)]) == 5       # around the ring once
+    with pytest.raises(MetacotError, match="not an edge"):
+        alg.edge_cover_expectation(Jr, 0, edges=[(0, 2)])
+
+
+def test_cluster_cover_matches_coupon_sum_and_simulation():
+    for K in range(2, 9):
+        H = sum(Fraction(1, i) for i in range(1, K))
+        assert alg.cluster_cover_expectation(alg.complete_digraph_walk(K), 0) == (K - 1) * H
+    # a non-uniform walk against a direct simulation (independent of the DP)
+    J = [[Fraction(0), Fraction(3, 4), Fraction(1, 4), Fraction(0)], [Fraction(1, 2), Fraction(0), Fraction(1, 4), Fraction(1, 4)],
+         [Fraction(1, 3), Fraction(1, 3), Fraction(0), Fraction(1, 3)], [Fraction(1), Fraction(0), Fraction(0), Fraction(0)]]
+    exact = alg.cluster_cover_expectation(J, 0)
+    rng = np.random.default_rng(2)
+    P = np.array(J, dtype=float)
+    T = []
+    for _ in range(20000):
+        v, seen, t = 0, {0}, 0
+        while len(seen) < 4:
+            v = int(rng.choice(4, p=P[v]))
+            seen.add(v)
+            t += 1
+        T.append(t)
+    assert abs(np.mean(T) - float(exact)) < 4 * np.std(T) / math.sqrt(len(T))
+
+
+def test_round_exit_law_against_dense_absorption():
+    c = random_chain(4, [2, 3, 2], extra_edges=3)
+    eps = Fraction(1, 7)
+    J = alg.round_exit_law(c, eps)
+    P = c.kernel_dense(eps)
+    for k, C in enumerate(c.clusters):
+        x = C[-1]
+        Q = P[np.ix_(C, C)]
+        for l, D in enumerate(c.clusters):
+            if l == k:
+                continue
+            # absorption in C_l before any other cluster: (I − Q)^-1 P(C, C_l) 1, dense float solve
+            u = np.linalg.solve(np.eye(len(C)) - Q, P[np.ix_(C, D)].sum(axis=1))
+            assert abs(float(J[k][l]) - u[C.index(x)]) < 1e-12
+        assert sum(J[k]) == 1
+    assert alg.round_exit_law(ring(4, 3, 1), eps) == [[Fraction(int(l == (k + 1) % 4)) for l in range(4)]
+                                                      for k in range(4)]
+
+
+# ----------------------------------------------------------------------------- Monte Carlo estimators
+def test_failure_rate_is_the_exact_no_cover_probability():
+    # M = 2, T0 = 1, from the entry state: a missed source forces a dense edge, a covered round cannot
+    # fail (no escape is possible at step 1), so P(fail) = P_nocover = 2^-N exactly
+    for N in (1, 2):
+        e = alg.failure_rate(ring(2, 2, 1), "1/100", 1, N, 1, 1, 3000, seed=N, horizon=40)
+        assert abs(e.mean - 2.0 ** -N) < 4 * math.sqrt(2.0 ** -N * (1 - 2.0 ** -N) / 3000)
+
+
+def test_success_rate_matches_the_exact_law_for_M2_T0_1():
+    # uniform escape, M = 2, T0 = 1, from an entry state: rounds are covered independently w.p. 1 − 2^-N and
+    # then record an edge to a uniform other cluster: P(success) = (1 − 2^-N)^R (1 − ((K−2)/(K−1))^R)
+    K, N, R = 3, 3, 4
+    out, every = alg.success_rates(uniform_escape(K, 2, 1), "1/4", entry_state(0, 2), N, 1, R, 4000, seed=5)
+    p = (1 - 2.0 ** -N) ** R * (1 - 0.5 ** R)
+    assert abs(out.mean - p) < 4 * math.sqrt(p * (1 - p) / 4000)
+    # every cluster reached: for K = 3 from C_1, the walk must visit both others
+    p_all = (1 - 2.0 ** -N) ** R * (1 - 2 * 0.5 ** R)
+    assert abs(every.mean - p_all) < 4 * math.sqrt(p_all * (1 - p_all) / 4000)
+
+
+def test_ties_are_broken_uniformly():
+    # ε q = 1, N = 64: at the first detection step several walkers escape together; the recorded destination
+    # must still be uniform on the two other clusters
+    res = alg.run_search_replicas(uniform_escape(3, 2, 1), 1, entry_state(0, 2), 64, 1, 1, 4000, seed=9)
+    assert all(r.rounds[0].escape_step == 2 for r in res)    # P(no escape at step 2) = (1/2)^64
+    to1 = sum(r.rounds[0].edge[1] == entry_state(1, 2) for r in res)
+    assert abs(to1 / 4000 - 0.5) < 4 * math.sqrt(0.25 / 4000)
+
+
+def test_ideal_round_cost_and_discovery_statistics():
+    c = ring(3, 2, 1)
+    exact = 16 + 16 / (1 - (1 - 1 / 40) ** 16)           # ε = 1/20, q = 1, M = 2
+    e = alg.ideal_round_cost(c, "1/20", entry_state(0, 2), 16, 1, 6, 400, seed=1)
+    assert abs(e.mean - exact) < 4 * e.se
+    st = alg.discovery_statistics(c, "1/20", entry_state(0, 2), 16, 1, c.sparse_edges(), 300, seed=2)
+    assert st["censored"] == 0 and st["rounds"].mean == 3 and st["cluster_rounds"].mean == 2
+    assert abs(st["cost"].mean - 3 * exact) < 4 * st["cost"].se
+
+
+def test_two_point_log_slope_and_estimates():
+    lo, hi = alg.mean_estimate([9.0, 11.0]), alg.mean_estimate([90.0, 110.0])
+    s = alg.two_point_log_slope(lo, hi, 2, 20)
+    assert abs(s.mean - 1) < 1e-12 and abs(s.se - math.hypot(0.1, 0.1) / math.log(10)) < 1e-12
+    assert alg.binomial_estimate(0, 10).se == 0
+    with pytest.raises(MetacotError):
+        alg.mean_estimate([1.0])
+    with pytest.raises(MetacotError):
+        alg.binomial_estimate(3, 2)
+
+
+def test_search_succeeded_and_round_judgements():
+    c = uniform_escape(3, 2, 1)
+    res = search_chain(c, "1/4", entry_state(0, 2), 16, 1, 40, 6, seed=3)
+    assert all(alg.round_is_ideal(c, r) for r in res.rounds)
+    assert alg.search_succeeded(c, res, entry_state(0, 2), c.target) == (
+        any(y == c.target for _, y in res.edges))
+    assert not alg.search_failed(c, res)
+
+
+def test_prm_meta_rates_equal_the_guided_chains_meta_rates():
+    c = random_chain(5, [3, 2, 3], extra_edges=3)
+    E = sorted(c.sparse_edges())
+    for known in (E, E[1:]):
+        assert alg.prm_meta_rates(c, known) == meta_rates(prm_guided(c, known))
 
 
 # ----------------------------------------------------------------------------- CLI

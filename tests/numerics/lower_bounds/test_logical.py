@@ -7,8 +7,9 @@ from hypothesis import given, strategies as st
 from metacot.numerics.errors import MetacotError
 from metacot.numerics.families import ring, uniform_escape
 from metacot.numerics.lower_bounds.groups import S3, Z2, default_labels, get_group
-from metacot.numerics.lower_bounds.logical import (candidate_task, global_learner, indistinguishable_pair, labelled_family_task,
-                              local_learner_constant, view, view_bytes)
+from metacot.numerics.lower_bounds.logical import (bayes_error, candidate_task, global_learner, indistinguishable_pair,
+                                                   induced_classes, induced_classes_by_level, labelled_family_task,
+                                                   local_learner_constant, mask_of, view, view_bytes)
 
 
 def expected_answer(task):
@@ -84,6 +85,42 @@ def test_local_view_contents():
     g = view(task, p, "global")
     assert g["sparse_edges"] == [list(task.candidates[0])]
     assert g["labels"] == [[src, dst, list(default_labels(S3, 2)[0].label)]]
+    # the global view is the whole model: every state and every edge with its P0 and P1 entries
+    assert g["states"] == list(range(task.chain.n))
+    n_edges = sum(len(set(a) | set(b)) for a, b in zip(task.chain.row_dicts(0), task.chain.row_dicts(1)))
+    assert len(g["edges"]) == n_edges
+
+
+@pytest.mark.parametrize("m, r", [(1, 0), (3, 1), (4, 2)])
+def test_induced_classes_by_level(m, r):
+    """Levels (1)–(3) see one view for all 2^m concepts; the global view separates them all; a local view of
+    radius r + 1 (beyond the construction) separates them too."""
+    by = induced_classes_by_level(m, ["none", "path", "local", "global", ("local", r + 1)], r)
+    everything = [list(range(1 << m))]
+    assert by["none"] == by["path"] == by["local"] == everything
+    assert by["global"] == [[S] for S in range(1 << m)] == by[("local", r + 1)]
+    assert induced_classes(m, "local", r) == everything
+
+
+def test_mask_of_and_candidate_masks():
+    assert mask_of(0b101, 4) == [1, 0, 1, 0]
+    task = candidate_task(mask_of(6, 3), 1)
+    assert task.sparse_mask == (0, 1, 1)
+
+
+def test_bayes_error_of_views():
+    """Uniform over all 2^m tasks: a learner seeing nothing (or the local view) can only guess the parity of the
+    direct path (which traverses every candidate): error 1/2 for m ≥ 1; seeing the global view, 0."""
+    m = 3
+    tasks = [candidate_task(mask_of(S, m), 1) for S in range(1 << m)]
+    path = tasks[0].direct_path()
+    assert bayes_error(tasks, path, "none") == bayes_error(tasks, path, "local") == Fraction(1, 2)
+    assert bayes_error(tasks, path, "global") == 0
+    assert bayes_error(tasks[:1], path, "none") == 0
+    with pytest.raises(MetacotError):
+        bayes_error([], path, "none")
+    with pytest.raises(MetacotError):
+        induced_classes(13, "none")
 
 
 @pytest.mark.parametrize("family", [ring(4, 3), uniform_escape(3, 2)])

@@ -14,9 +14,10 @@ from hypothesis import given, strategies as st
 from metacot.numerics.cli.main import main
 from metacot.numerics.errors import MetacotError
 from metacot.numerics.lower_bounds.groups import S3, Z2
-from metacot.numerics.lower_bounds.sq import (average_correlation, check_m, correlation_matrix, correlation_matrix_direct,
-                         max_row_abs_sum, popcount, query_lower_bound, sda, simulate_learners, sq_dimension,
-                         success_upper_bound)
+from metacot.numerics.lower_bounds.sq import (access_level_dimensions, access_levels_dimensions, average_correlation,
+                                              check_m, correlation_matrix, correlation_matrix_direct, max_row_abs_sum,
+                                              popcount, query_lower_bound, restrict, sda, simulate_learners,
+                                              sq_dimension, success_upper_bound)
 from metacot.theory import lower_bounds as th
 from metacot.theory.symbols import m as sm, tau as stau
 
@@ -230,3 +231,31 @@ def test_cli_text_and_s3(capsys):
 def test_cli_bad_input(capsys, argv, msg):
     rc, out, err = run_cli(capsys, "lower-bound", *argv)
     assert rc == 2 and err.startswith("error:") and msg in err and out == ""
+
+
+def test_restrict_is_the_submatrix():
+    c = correlation_matrix("s3", 3)
+    sub = restrict(c, [5, 1, 2])
+    assert sub.N == 3 and sub.entry(0, 1) == c.entry(5, 1) and sub.entry(2, 2) == c.entry(2, 2)
+    with pytest.raises(MetacotError):
+        restrict(c, [])
+    with pytest.raises(MetacotError):
+        restrict(c, [8])
+
+
+@pytest.mark.parametrize("m", [1, 3, 5])
+def test_access_levels_against_closed_forms(m):
+    """(1)–(3): the whole parity class (SQ-DIM 2^m, SDA closed form); (4): singletons (SQ-DIM 1, SDA 0), i.e. the
+    SDA of a one-concept class: ρ({S}) = 1 > γ̄ for every γ̄ < 1, so no d ≥ 1 qualifies."""
+    g = Fraction(1, 4)
+    dims = access_levels_dimensions(m, ["none", "path", "local", "global"], g)
+    for d in dims[:3]:
+        assert (d.n_views, d.largest_class) == (1, 2 ** m)
+        assert d.sq_dimension.exact and d.sq_dimension.lower == 2 ** m
+        assert d.sda.exact and d.sda.lower == parity_closed_sda(m, g)
+    d4 = dims[3]
+    assert (d4.n_views, d4.largest_class, d4.sq_dimension.lower, d4.sda.lower, d4.sda.upper) == (2 ** m, 1, 1, 0, 0)
+    one = access_level_dimensions(m, "local", g, view_radius=2)      # beyond the construction's radius r = 1
+    assert one.n_views == 2 ** m and one.sq_dimension.lower == 1
+    single = sda(restrict(correlation_matrix("z2", m), [0]), g)
+    assert (single.lower, single.upper) == (0, 0)

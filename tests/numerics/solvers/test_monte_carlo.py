@@ -105,3 +105,20 @@ def test_bad_inputs():
         KernelSampler(c, F(2), seed=0)
     with pytest.raises(MetacotError, match="at least 2"):
         monte_carlo_hitting_time(c, 0, 5, F(1, 10), 1, seed=0)
+
+
+def test_dkw_band_and_empirical_survival():
+    from metacot.numerics.solvers.monte_carlo import dkw_halfwidth, empirical_survival
+
+    # Massart: c = sqrt(ln(2/α)/(2n)); at n = 2000, α = 0.05: sqrt(ln 40 / 4000) = 0.030368…
+    assert abs(dkw_halfwidth(2000, 0.05) - 0.0303682) < 1e-6
+    assert empirical_survival(np.array([3, 1, 2, 2]), [0, 1, 2, 2.5, 3]) == [1.0, 0.75, 0.25, 0.25, 0.0]
+    # coverage: the band holds for seeded Exp(1) samples (level 1e-3: a failure here would be a bug)
+    x = np.random.default_rng(5).exponential(size=5000)
+    s = np.linspace(0.05, 4, 60)
+    dev = np.abs(np.array(empirical_survival(x, s)) - np.exp(-s))
+    assert dev.max() <= dkw_halfwidth(5000, 1e-3)
+    with pytest.raises(MetacotError):
+        dkw_halfwidth(0, 0.1)
+    with pytest.raises(MetacotError):
+        empirical_survival(np.array([]), [1])

@@ -8,14 +8,15 @@ import pytest
 import sympy as sp
 
 from metacot.numerics.cli.main import main
-from metacot.numerics.verify.conjectures import (ConjectureError, _decide, chain_from_spec, define_conjecture, grid,
-                                  search_counterexample)
+from metacot.numerics.verify.conjectures import (ConjectureError, chain_from_spec, claim, define_conjecture, grid,
+                                                 search_counterexample)
+from metacot.numerics.verify.evidence import decide
+from metacot.numerics.verify.runner import run_claims
 from metacot.numerics.families import ring
 from metacot.numerics.solvers.hitting import hitting_time, laurent_coefficients
 from metacot.numerics.io import load_chain
 from metacot.numerics.solvers.meta_chain import meta_hitting_times
-from metacot.numerics.verify.registry import REGISTRY, Claim, compare, load_builtin_claims, register
-from metacot.theory.model import leading_order_relation
+from metacot.numerics.verify.registry import REGISTRY, load_builtin_claims
 from metacot.theory.symbols import E_tau, K, M, eps, q
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -103,7 +104,7 @@ def test_example_false_conjecture_fails_where_the_closed_form_says(capsys):
 def test_verify_text_table_lists_both_examples(capsys):
     code, out, _ = run(capsys, "verify", "--module", EXAMPLES, "--claim", "example.*", "--quick", "--jobs", "1")
     assert code == 1
-    assert "example.ring-eps0" in out and "example.eps-meta-upper-bound: fails" in out
+    assert "example.ring-eps0" in out and "example.eps-meta-upper-bound: expect holds, outcome FAILS" in out
 
 
 # ------------------------------------------------------------------------------------------- refute
@@ -153,22 +154,7 @@ def test_refute_true_example_finds_nothing(capsys):
 
 
 def test_refute_builtin_true_claim_finds_nothing(capsys):
-    # Built-in hitting.leading-order when it exists (grid search over its instances); otherwise a
-    # true grid-only claim of our own (lim ε·E[τ] = h^meta on rings, exact): the path is the same.
-    reg = load_builtin_claims()
-    cid = "hitting.leading-order"
-    if cid not in reg:
-        cid = "test.leading-order-ring"
-        if cid not in reg:
-            def check(p, seed):
-                c = ring(p["K"], p["M"], Fraction(p["q"]))
-                a = laurent_coefficients(c, c.start, c.target, order=-1)[-1]
-                return compare(p, meta_hitting_times(c)[0][p["K"] - 1], a, 0)
-
-            register(Claim(cid, "Sec. 2", leading_order_relation,
-                           lambda quick: [{"K": k, "M": m, "q": "1/2"} for k in (2, 3) for m in (1, 2)],
-                           check, "exact"))
-    code, out, err = run(capsys, "refute", cid, "--max-examples", "8")
+    code, out, err = run(capsys, "refute", "hitting.leading-order", "--max-examples", "4")
     assert code == 0, err
     assert "no counterexample" in out and "instance grid" in out
 
@@ -176,16 +162,14 @@ def test_refute_builtin_true_claim_finds_nothing(capsys):
 def test_refute_grid_claim_reports_smallest_failing_instance_with_chain(tmp_path, capsys):
     cid = "test.false-grid-claim"
     if cid not in REGISTRY:
-        def check(p, seed):  # "E[τ] ≤ (K−1)M/(qε)" on rings at ε = 1/10: false iff K > M + 1
-            c = ring(p["K"], p["M"], 1)
-            eps = Fraction(1, 10)
-            e = hitting_time(c, c.start, c.target, eps, method="exact")
-            pred = Fraction((p["K"] - 1) * p["M"]) / eps
-            return _decide(p, "<=", e, pred, 0)
+        # "E[τ] ≤ (K−1)M/(qε)" on rings at ε = 1/10: false iff K > M + 1
+        c = claim(id=cid, paper="test", statement=sp.Le(E_tau, (K - 1) * M / (q * eps)))
 
-        register(Claim(cid, "test", sp.Le(E_tau, (K - 1) * M / (q * eps)), lambda quick: [{"family": "ring", "K": k, "M": m}
-                                                                 for k in (6, 4, 3) for m in (3, 2)],
-                       check, "exact"))
+        @c.part("exact", instances=[{"family": "ring", "K": k, "M": m} for k in (6, 4, 3) for m in (3, 2)])
+        def _ring(family, K, M):
+            ch = ring(K, M, 1)
+            return {E_tau: hitting_time(ch, ch.start, ch.target, Fraction(1, 10), method="exact"), q: 1,
+                    eps: Fraction(1, 10)}
     p = tmp_path / "g.json"
     code, out, _ = run(capsys, "refute", cid, "--out", p, "--json")
     rep = json.loads(out)
@@ -257,10 +241,14 @@ BAD_MODULES = {
             define_conjecture("bad.dup", sp.Eq(sp.Symbol("x"), K), lambda K: {"x": K}, grid=[{"K": 2}])
     """, "already registered"),
     "raw_claim_bad_statement": ("""
-        from metacot.numerics.verify.registry import Claim, register
-        register(Claim(id="bad.raw", paper="", statement="a < b", instances=lambda q: [{}],
-                       check=lambda p, s: None, tolerance="none"))
-    """, "statement must be a sympy expression or relation"),
+        from metacot.numerics.verify.conjectures import claim
+        c = claim(id="bad.raw", statement="a < b")
+    """, "statement must be a sympy relation"),
+    "claim_without_parts": ("""
+        import sympy as sp
+        from metacot.numerics.verify.conjectures import claim
+        c = claim(id="bad.noparts", statement=sp.Eq(sp.Symbol("x"), 1))
+    """, "no parts"),
     "tolerance_without_reason": ("""
         import sympy as sp
         from metacot.numerics.verify.conjectures import conjecture
@@ -308,21 +296,23 @@ def test_refute_errors(capsys, tmp_path):
         def f(K):
             return {}
     """))
-    code, _, err = run(capsys, "refute", "tmp.unvalued", "--module", mod)
-    assert code == 2 and len(err.strip().splitlines()) == 1 and "symbol(s) x have no value" in err
+    code, out, err = run(capsys, "refute", "tmp.unvalued", "--module", mod)
+    # every point is inconclusive (the statement's x has no value): nothing is found, and the report says so
+    assert code == 0 and "no counterexample" in out and "could not generate valid examples" in out
 
 
 # ---------------------------------------------------------------------------------- API semantics
 def test_decide_relations_exact():
-    assert _decide({}, "<=", Fraction(1), Fraction(1), 0).verdict == "holds"
-    assert _decide({}, "<", Fraction(1), Fraction(1), 0).verdict == "fails"  # equality violates strictness
-    r = _decide({}, ">=", Fraction(1, 3), Fraction(1, 2), 0)
-    assert r.verdict == "fails" and r.error == Fraction(1, 6)
-    r = _decide({}, "==", Fraction(2), Fraction(2), 0)
+    a, b = sp.symbols("a b")
+    assert decide(sp.Le(a, b), {a: Fraction(1), b: Fraction(1)}).verdict == "holds"
+    assert decide(sp.Lt(a, b), {a: Fraction(1), b: Fraction(1)}).verdict == "fails"  # equality violates strictness
+    r = decide(sp.Ge(a, b), {a: Fraction(1, 3), b: Fraction(1, 2)})
+    assert r.verdict == "fails" and r.error == Fraction(-1, 6) and r.slack == Fraction(-1, 6)
+    r = decide(sp.Eq(a, b), {a: Fraction(2), b: Fraction(2)})
     assert r.verdict == "holds" and r.error == 0
     # float equality with a relative tolerance: |1.001 − 1| = 1e-3 ≤ 2e-3·1, but not ≤ 5e-4·1
-    assert _decide({}, "==", 1.001, 1.0, 2e-3).verdict == "holds"
-    assert _decide({}, "==", 1.001, 1.0, 5e-4).verdict == "fails"
+    assert decide(sp.Eq(a, b), {a: 1.001, b: 1.0}, tolerance=2e-3, relative=True).verdict == "holds"
+    assert decide(sp.Eq(a, b), {a: 1.001, b: 1.0}, tolerance=5e-4, relative=True).verdict == "fails"
 
 
 def test_grid_and_specs():
@@ -342,7 +332,8 @@ def test_define_conjecture_in_code_and_substitution_by_name():
                           lambda K, M: {a0: laurent_coefficients(ring(K, M), 0, ring(K, M).target, order=0)[0]},
                           grid=grid(K=[3, 6], M=[2]), register_claim=False)
     assert "test.api-ring" not in REGISTRY
-    res = [c.check(p, 0) for p in c.instances(False)]
+    res = run_claims([c])[0].results
     assert [r.measured for r in res] == [Fraction(0), Fraction(3)] and all(r.verdict == "holds" for r in res)
+    assert [r.id for r in res] == ["main/K=3,M=2", "main/K=6,M=2"] and {r.rung for r in res} == {"exact"}
     out = search_counterexample(c, max_examples=5)
     assert out.method == "grid" and out.counterexample is None and out.tried == 2

@@ -1,0 +1,162 @@
+"""Stationary laws (one home: metacot.numerics.solvers.stationary): unichains, methods, the callers."""
+import random
+from fractions import Fraction as F
+
+import mpmath
+import numpy as np
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from metacot.numerics.chain import Chain
+from metacot.numerics.errors import ChainError
+from metacot.numerics.solvers.stationary import recurrent_classes, stationary_distribution, stationary_law
+from strategies import chains, eps_decades
+
+# Tolerances.
+FLOAT_REL = 1e-12   # GTH float: entrywise relative error O(n³)·1.1e-16 (O'Cinneide 1993), n ≤ 16 here
+MP_REL = 1e-40      # dps = 50: ~n·1e-50 rounding; ten digits of room
+
+
+def _clamp(chain, eps):
+    return eps if eps <= chain.eps_max else chain.eps_max / 2
+
+
+def _rel(a, b):
+    with mpmath.workdps(60):
+        am = mpmath.mpf(a.numerator) / a.denominator if isinstance(a, F) else mpmath.mpf(a)
+        bm = mpmath.mpf(b.numerator) / b.denominator
+        return float(abs(am - bm) / abs(bm))
+
+
+def _nullspace_law(P):
+    """Independent reference: the left null vector of P − I (sympy, exact), normalised; unique for unichains."""
+    M = sympy.Matrix([[sympy.Rational(v.numerator, v.denominator) for v in r] for r in P])
+    ns = (M.T - sympy.eye(M.shape[0])).nullspace()
+    assert len(ns) == 1
+    v = ns[0] / sum(ns[0])
+    return [F(int(sympy.fraction(x)[0]), int(sympy.fraction(x)[1])) for x in v]
+
+
+@st.composite
+def unichains(draw, max_closed=4, max_transient=4):
+    """A random exact unichain: an irreducible aperiodic closed class plus transient states that lead into it,
+    states shuffled."""
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = random.Random(seed)
+    r = draw(st.integers(1, max_closed))
+    t = draw(st.integers(1, max_transient))
+    n = r + t
+    perm = list(range(n))
+    rng.shuffle(perm)
+    closed, trans = perm[:r], perm[r:]
+    P = [[F(0)] * n for _ in range(n)]
+    for i, x in enumerate(closed):
+        w = {closed[(i + 1) % r]: rng.randint(1, 6), x: rng.randint(1, 6)}   # cycle + self-loop: irreducible, aperiodic
+        for y in closed:
+            if rng.random() < 0.4:
+                w[y] = w.get(y, 0) + rng.randint(1, 6)
+        tot = sum(w.values())
+        for y, v in w.items():
+            P[x][y] += F(v, tot)
+    for i, x in enumerate(trans):
+        w = {rng.choice(closed): rng.randint(1, 6)}            # leads into the closed class
+        for y in trans[:i] + [x] + trans[i + 1:]:
+            if rng.random() < 0.5:
+                w[y] = w.get(y, 0) + rng.randint(1, 6)
+        tot = sum(w.values())
+        for y, v in w.items():
+            P[x][y] += F(v, tot)
+    return P, sorted(closed), sorted(trans)
+
+
+@settings(max_examples=30)
+@given(unichains())
+def test_unichain_matches_nullspace_and_is_zero_on_transient(case):
+    P, closed, trans = case
+    pi = stationary_distribution(P)
+    assert pi == _nullspace_law(P)
+    assert all(pi[x] == 0 for x in trans) and all(pi[x] > 0 for x in closed)
+    flt = stationary_distribution(np.array([[float(v) for v in r] for r in P]))
+    assert all(flt[x] == 0.0 for x in trans)
+    for x in closed:
+        assert _rel(flt[x], pi[x]) <= FLOAT_REL
+    chain = Chain.from_dense([[str(v) for v in r] for r in P])
+    assert stationary_law(chain, 0, "exact") == pi
+    for a, b in zip(stationary_law(chain, 0, "mp"), pi):
+        assert (b == 0 and a == 0) or _rel(a, b) <= MP_REL
+    for I, b in zip(stationary_law(chain, 0, "certified"), pi):
+        assert b in I
+
+
+@settings(max_examples=15)
+@given(chains(), eps_decades(1, 60))
+def test_methods_agree_on_metastable_chains(chain, eps):
+    eps = _clamp(chain, eps)
+    ex = stationary_law(chain, eps, "exact")
+    assert sum(ex) == 1
+    for a, b in zip(stationary_law(chain, eps, "float"), ex):
+        assert _rel(a, b) <= FLOAT_REL
+    for a, b in zip(stationary_law(chain, eps, "mp"), ex):
+        assert _rel(a, b) <= MP_REL
+
+
+def test_unichain_in_eps_transient_cluster():
+    """Cluster {0, 1} leaks into the absorbing state 2 at rate ε and never comes back: π = (0, 0, 1) for ε > 0,
+    while at ε = 0 the chain has two closed classes and the law is not unique."""
+    c = Chain.from_dense([["1/2", "1/2", 0], ["1/2", "1/2", 0], [0, 0, 1]],
+                         [[0, 0, 0], ["-1/2", "-1/2", 1], [0, 0, 0]])
+    assert stationary_law(c, "1e-40") == [0, 0, 1]
+    assert list(stationary_law(c.to_float(), 1e-300, "float")) == [0.0, 0.0, 1.0]
+    with pytest.raises(ChainError, match="2 closed classes"):
+        stationary_law(c, 0)
+    with pytest.raises(ChainError, match="transient"):
+        stationary_law(c, "1e-40", irreducible=True)
+
+
+def test_recurrent_classes():
+    import scipy.sparse as sp
+
+    S = sp.csr_matrix(np.array([[1, 1, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]]))
+    classes, transient = recurrent_classes(S)
+    assert classes == [[1, 2], [3]] and transient.tolist() == [True, False, False, False]
+
+
+def test_one_home_callers_agree():
+    """reduction.gth_stationary, hitting.stationary_law, distill.stationary_law and pretrain.stationary_law are
+    calls of the one home and give identical results."""
+    from metacot.numerics.algorithms import distill, pretrain
+    from metacot.numerics.families import random_chain
+    from metacot.numerics.solvers import hitting, reduction
+
+    c = random_chain(11, [3, 2, 2])
+    eps = F(1, 10**6)
+    ref = stationary_law(c, eps, "exact")
+    assert hitting.stationary_law(c, eps, "exact") == ref
+    assert distill.stationary_law(c, eps) == ref
+    P = [[row.get(j, F(0)) for j in range(c.n)] for row in c.kernel_exact(eps)]
+    assert reduction.gth_stationary(P) == ref
+    fl = stationary_law(c, eps, "float")
+    assert np.array_equal(pretrain.stationary_law(c.kernel_dense(eps)), fl)
+    assert np.array_equal(distill.stationary_law(c, eps, exact=False), fl)
+    # the callers that need μ > 0 keep refusing transient states
+    uni = np.array([[0.5, 0.5], [0.0, 1.0]])
+    with pytest.raises(ChainError, match="transient"):
+        pretrain.stationary_law(uni)
+
+
+def test_bad_inputs():
+    with pytest.raises(ChainError, match="negative"):
+        stationary_distribution(np.array([[0.5, -0.5], [0.5, 0.5]]))
+    with pytest.raises(ChainError, match="square"):
+        stationary_distribution([[F(1), F(0)]])
+    with pytest.raises(ChainError, match="empty"):
+        stationary_distribution(np.zeros((0, 0)))
+    c = Chain.from_dense([["1/2", "1/2"], ["1/2", "1/2"]])
+    from metacot.numerics.errors import MetacotError
+
+    with pytest.raises(MetacotError, match="unknown method"):
+        stationary_law(c, 0, "magic")
+    with pytest.raises(MetacotError, match="exact"):
+        stationary_law(c.to_float(), 0, "exact")
