@@ -44,7 +44,7 @@ import tempfile
 import threading
 import time
 from html.parser import HTMLParser
-from urllib.parse import parse_qs, unquote, urljoin, urlparse
+from urllib.parse import unquote, urljoin, urlparse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WIDTH = 1280
@@ -60,12 +60,11 @@ ERROR_PATTERNS = [
     ("MathJax error", re.compile(r"<mjx-merror|data-mjx-error")),
     ("notebook execution error", re.compile(r"CellExecutionError|Exception encountered at")),
 ]
-CHECK_MARKER = "metacot-check-result"
 
-# The in-page measurement. It runs after load, fonts and MathJax; findings go into <pre id=CHECK_MARKER>.
+# The in-page measurement (run once the page is ready); returns its findings as a JSON string.
 CHECK_JS = r"""
 (function () {
-  const MIN_PX = %(min_px)s, MIN_CONTRAST = %(min_contrast)s, MARKER = "%(marker)s";
+  const MIN_PX = %(min_px)s, MIN_CONTRAST = %(min_contrast)s;
   const out = {overflow: [], small_text: [], raw_text: [], paths: [], contrast: {light: [], dark: []},
                figures: [], page_width: 0, window_width: window.innerWidth, height: 0, index_entries: null,
                claims_rows: null, details_opened: 0};
@@ -96,7 +95,7 @@ CHECK_JS = r"""
   const over = [];
   article.querySelectorAll("*").forEach(el => {
     if (el.closest("svg") && el.tagName.toLowerCase() !== "svg") return;
-    if (el.closest(".cell_input")) return;          // hidden source of executed cells (shown on request)
+    if (el.closest("mjx-container")) return;        // glyph overhang inside inline math: the math's container is checked
     const cs = getComputedStyle(el);
     if (cs.display === "inline" || cs.display === "none" || cs.position === "fixed") return;
     if (el.clientWidth === 0) return;
@@ -254,35 +253,26 @@ CHECK_JS = r"""
   if (ct) out.claims_rows = ct.querySelectorAll("tbody tr").length;
 
   out.height = Math.ceil(Math.max(document.documentElement.scrollHeight, document.body.scrollHeight));
-  const pre = document.createElement("pre");
-  pre.id = MARKER;
-  pre.textContent = JSON.stringify(out);
-  document.body.appendChild(pre);
-})();
-""" % {"min_px": MIN_FIGURE_TEXT_PX, "min_contrast": MIN_CONTRAST, "marker": CHECK_MARKER}
+  return JSON.stringify(out);
+})()
+""" % {"min_px": MIN_FIGURE_TEXT_PX, "min_contrast": MIN_CONTRAST}
 
-# Runs the check once the page is ready: after load, the fonts, and MathJax's first typeset.
-CHECK_LOADER = r"""
-<script>
-(function () {
-  function run() {
-    try { %s } catch (e) {
-      const pre = document.createElement("pre"); pre.id = "%s";
-      pre.textContent = JSON.stringify({error: String(e && e.stack || e)}); document.body.appendChild(pre);
-    }
-  }
+# Resolves once the page is ready: after load, its fonts and MathJax's first typeset.
+READY_JS = r"""
+new Promise(resolve => {
   function ready() {
     const mj = window.MathJax && window.MathJax.startup && window.MathJax.startup.promise;
     const fonts = document.fonts ? document.fonts.ready : Promise.resolve();
-    Promise.all([mj || Promise.resolve(), fonts]).then(() => setTimeout(run, 50), () => setTimeout(run, 50));
+    Promise.all([mj || Promise.resolve(), fonts]).then(() => setTimeout(() => resolve(true), 100),
+                                                      () => setTimeout(() => resolve(false), 100));
   }
   if (document.readyState === "complete") ready(); else window.addEventListener("load", ready);
-})();
-</script>
-""" % (CHECK_JS, CHECK_MARKER)
+})
+"""
 
-DARK_LOADER = ('<script>try{localStorage.setItem("mode","dark");localStorage.setItem("theme","dark");}catch(e){}'
-               'document.documentElement.dataset.theme="dark";document.documentElement.dataset.mode="dark";</script>')
+SET_THEME_JS = ('(t => {try {localStorage.setItem("mode", t); localStorage.setItem("theme", t);} catch (e) {} '
+                'document.documentElement.dataset.theme = t; document.documentElement.dataset.mode = t; '
+                'return t;})("%s")')
 
 
 def toc_pages(toc_path: str) -> list[str]:
@@ -337,83 +327,191 @@ def find_chromium(explicit: str | None) -> str:
     raise SystemExit(2)
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Serves the book; `?metacot-check=1` injects the measuring script, `?theme=dark` the dark theme."""
-
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):  # keep the report readable
         pass
-
-    def do_GET(self):  # noqa: N802 (http.server API)
-        u = urlparse(self.path)
-        q = parse_qs(u.query)
-        if u.path.endswith(".html") and ("metacot-check" in q or "theme" in q):
-            local = os.path.join(self.directory, unquote(u.path).lstrip("/"))
-            if not os.path.isfile(local):
-                self.send_error(404)
-                return
-            text = open(local, encoding="utf-8", errors="replace").read()
-            if q.get("theme") == ["dark"]:
-                text = text.replace("<head>", "<head>" + DARK_LOADER, 1)
-            if "metacot-check" in q:
-                text = text.replace("</body>", CHECK_LOADER + "</body>", 1)
-            body = text.encode("utf-8")
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        super().do_GET()
 
 
 def serve(folder: str):
     """Start a threaded HTTP server for `folder` on 127.0.0.1 (ephemeral port); returns (server, base URL)."""
-    handler = functools.partial(_Handler, directory=folder)
+    handler = functools.partial(_QuietHandler, directory=folder)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
 
-def chromium_args(chromium: str, profile: str, height: int = 1600) -> list[str]:
+def chromium_args(chromium: str, profile: str) -> list[str]:
     return [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
             "--disable-default-apps", "--disable-extensions", "--mute-audio", "--hide-scrollbars",
-            "--force-device-scale-factor=1",
+            "--force-device-scale-factor=1", "--remote-debugging-pipe",
             # offline: every host except the local server resolves to nothing
             "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-            f"--user-data-dir={profile}", f"--window-size={WIDTH},{height}", "--virtual-time-budget=20000"]
+            f"--user-data-dir={profile}", f"--window-size={WIDTH},900", "about:blank"]
 
 
-def run_chromium(args: list[str], timeout: int = 240) -> subprocess.CompletedProcess:
-    return subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
-                          text=True, errors="replace")
+class BrowserError(RuntimeError):
+    pass
 
 
-def _measurements(dom: str) -> dict | None:
-    m = re.search(r'<pre id="' + CHECK_MARKER + r'">(.*?)</pre>', dom, re.S)
-    if not m:
-        return None
-    import html as _html
+class Browser:
+    """Headless Chromium driven through the DevTools protocol on a pipe (fd 3 in, fd 4 out; no network port)."""
 
-    return json.loads(_html.unescape(m.group(1)))
+    def __init__(self, chromium: str, profile: str, timeout: float = 120.0):
+        import queue
+
+        self.timeout = timeout
+        to_child_r, self._w = os.pipe()
+        self._r, from_child_w = os.pipe()
+
+        def child_fds():
+            os.dup2(to_child_r, 3)
+            os.dup2(from_child_w, 4)
+
+        self.proc = subprocess.Popen(chromium_args(chromium, profile), stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     preexec_fn=child_fds, close_fds=False)
+        os.close(to_child_r)
+        os.close(from_child_w)
+        self._next = 0
+        self._replies: dict[int, "queue.Queue"] = {}
+        self._events: "queue.Queue" = queue.Queue()
+        self._lock = threading.Lock()
+        threading.Thread(target=self._read, daemon=True).start()
+        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        for method in ("Page.enable", "Runtime.enable"):
+            self.send(method, session=True)
+        self.send("Emulation.setDeviceMetricsOverride",
+                  {"width": WIDTH, "height": 900, "deviceScaleFactor": 1, "mobile": False}, session=True)
+
+    def _read(self):
+        buf = b""
+        while True:
+            try:
+                chunk = os.read(self._r, 1 << 16)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                for q in list(self._replies.values()):
+                    q.put({"error": {"message": "browser closed the pipe"}})
+                return
+            buf += chunk
+            while b"\0" in buf:
+                msg, buf = buf.split(b"\0", 1)
+                d = json.loads(msg)
+                if "id" in d and d["id"] in self._replies:
+                    self._replies[d["id"]].put(d)
+                else:
+                    self._events.put(d)
+
+    def send(self, method: str, params: dict | None = None, *, session: bool = False, timeout: float | None = None):
+        import queue
+
+        with self._lock:
+            self._next += 1
+            mid = self._next
+            self._replies[mid] = queue.Queue()
+        msg = {"id": mid, "method": method, "params": params or {}}
+        if session:
+            msg["sessionId"] = self.session
+        os.write(self._w, json.dumps(msg).encode() + b"\0")
+        try:
+            reply = self._replies[mid].get(timeout=timeout or self.timeout)
+        except queue.Empty:
+            raise BrowserError(f"{method}: no answer within {timeout or self.timeout:g} s") from None
+        finally:
+            self._replies.pop(mid, None)
+        if "error" in reply:
+            raise BrowserError(f"{method}: {reply['error'].get('message')}")
+        return reply.get("result", {})
+
+    def evaluate(self, expression: str, *, timeout: float | None = None):
+        r = self.send("Runtime.evaluate", {"expression": expression, "awaitPromise": True, "returnByValue": True},
+                      session=True, timeout=timeout)
+        if "exceptionDetails" in r:
+            ex = r["exceptionDetails"]
+            raise BrowserError("script error: " + str(ex.get("exception", {}).get("description") or ex.get("text")))
+        return r.get("result", {}).get("value")
+
+    def open(self, url: str):
+        """Navigate and wait for the load event, then for fonts and MathJax."""
+        import queue
+
+        while not self._events.empty():
+            self._events.get_nowait()
+        self.send("Page.navigate", {"url": url}, session=True)
+        deadline = time.monotonic() + self.timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise BrowserError(f"{url}: no load event within {self.timeout:g} s")
+            try:
+                ev = self._events.get(timeout=left)
+            except queue.Empty:
+                continue
+            if ev.get("method") == "Page.loadEventFired" and ev.get("sessionId") == self.session:
+                break
+        self.evaluate(READY_JS)
+
+    def screenshot(self, path: str, height: int):
+        import base64
+
+        h = max(600, min(int(height), MAX_SCREENSHOT_HEIGHT))
+        r = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
+                                                 "clip": {"x": 0, "y": 0, "width": WIDTH, "height": h, "scale": 1}},
+                      session=True)
+        with open(path, "wb") as fh:
+            fh.write(base64.b64decode(r["data"]))
+        return path
+
+    def close(self):
+        try:
+            self.send("Browser.close", timeout=10)
+        except (BrowserError, OSError):
+            pass
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+        for fd in (self._w, self._r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
 
-def check_page(name: str, html_dir: str, base: str, chromium: str, profile: str) -> dict:
-    """Render one page and apply every check; returns {"page", "ok", "problems", "mjx", "math", "images", …}."""
+def check_page(name: str, html_dir: str, base: str, browser: Browser, shots: str | None = None,
+               dark_screenshot: bool = False) -> dict:
+    """Render one page, take its screenshots, apply every check; returns
+    {"page", "ok", "problems", "mjx", "math", "images", "figures", "height", "screenshots"}."""
     rel = name + ".html"
     path = os.path.join(html_dir, rel)
     res = {"page": name, "ok": False, "problems": [], "mjx": 0, "math": 0, "images": 0, "figures": [],
-           "height": 0}
+           "height": 0, "screenshots": []}
     if not os.path.isfile(path):
         res["problems"].append(f"page missing: {rel}")
         return res
     static = open(path, encoding="utf-8", errors="replace").read()
     res["math"] = len(re.findall(r'class="math\b', static))
     url = urljoin(base, rel)
-    proc = run_chromium(chromium_args(chromium, profile) + ["--dump-dom", url + "?metacot-check=1"])
-    dom = proc.stdout
-    if proc.returncode != 0 or "<html" not in dom.lower():
-        res["problems"].append(f"chromium failed (exit {proc.returncode}): {proc.stderr.strip()[-300:]}")
+    try:
+        browser.evaluate(SET_THEME_JS % "light")
+        browser.open(url)
+        dom = browser.evaluate("document.documentElement.outerHTML")
+        height = browser.evaluate("Math.ceil(Math.max(document.documentElement.scrollHeight, "
+                                  "document.body.scrollHeight))")
+        res["height"] = height
+        if shots:
+            res["screenshots"].append(browser.screenshot(os.path.join(shots, f"{name}.png"), height))
+            if dark_screenshot:
+                browser.evaluate(SET_THEME_JS % "dark")
+                res["screenshots"].append(browser.screenshot(os.path.join(shots, f"{name}-dark.png"), height))
+                browser.evaluate(SET_THEME_JS % "light")
+        meas = json.loads(browser.evaluate(CHECK_JS))
+    except BrowserError as exc:
+        res["problems"].append(f"browser: {exc}")
         return res
     parser = _Images()
     parser.feed(dom)
@@ -443,43 +541,22 @@ def check_page(name: str, html_dir: str, base: str, chromium: str, profile: str)
         local = os.path.join(html_dir, unquote(u.path).lstrip("/"))
         if not os.path.isfile(local) or os.path.getsize(local) == 0:
             res["problems"].append(f"broken image: {src}")
-    meas = _measurements(dom)
-    if meas is None:
-        res["problems"].append("the in-page measurement did not run (page scripts failed or timed out)")
-    elif "error" in meas:
-        res["problems"].append(f"the in-page measurement failed: {meas['error'][:300]}")
-    else:
-        res["figures"] = meas["figures"]
-        res["height"] = meas["height"]
-        res["svg_figures"] = len(meas["figures"])
-        if meas["page_width"] > meas["window_width"] + 1:
-            res["problems"].append(f"page is {meas['page_width']} px wide in a {meas['window_width']} px window")
-        res["problems"] += [f"clipped: {p}" for p in meas["overflow"]]
-        res["problems"] += [f"figure text too small: {p}" for p in meas["small_text"]]
-        res["problems"] += [f"raw text: {p}" for p in meas["raw_text"]]
-        res["problems"] += [f"build path {p}" for p in meas["paths"]]
-        res["problems"] += [f"low contrast: {p}" for p in meas["contrast"]["light"] + meas["contrast"]["dark"]]
-        if name == "genindex" and not meas["index_entries"]:
-            res["problems"].append("the general index is linked from the book but has no entries")
-        if meas["claims_rows"] is not None:
-            res["claims_rows"] = meas["claims_rows"]
-            if meas["claims_rows"] == 0:
-                res["problems"].append("the claims index table has no rows")
+    res["figures"] = meas["figures"]
+    if meas["page_width"] > meas["window_width"] + 1:
+        res["problems"].append(f"page is {meas['page_width']} px wide in a {meas['window_width']} px window")
+    res["problems"] += [f"clipped: {p}" for p in meas["overflow"]]
+    res["problems"] += [f"figure text too small: {p}" for p in meas["small_text"]]
+    res["problems"] += [f"raw text: {p}" for p in meas["raw_text"]]
+    res["problems"] += [f"build path {p}" for p in meas["paths"]]
+    res["problems"] += [f"low contrast: {p}" for p in meas["contrast"]["light"] + meas["contrast"]["dark"]]
+    if name == "genindex" and not meas["index_entries"]:
+        res["problems"].append("the general index is linked from the book but has no entries")
+    if meas["claims_rows"] is not None:
+        res["claims_rows"] = meas["claims_rows"]
+        if meas["claims_rows"] == 0:
+            res["problems"].append("the claims index table has no rows")
     res["ok"] = not res["problems"]
     return res
-
-
-def screenshot(name: str, base: str, chromium: str, profile: str, out_dir: str, height: int = 2400,
-               theme: str = "light") -> str:
-    """Full-page PNG of one page at 1280 px (height = the page's height, capped)."""
-    suffix = "" if theme == "light" else f"-{theme}"
-    out = os.path.join(out_dir, f"{name}{suffix}.png")
-    h = max(800, min(int(height) or 2400, MAX_SCREENSHOT_HEIGHT))
-    url = urljoin(base, name + ".html") + ("?theme=dark" if theme == "dark" else "")
-    proc = run_chromium(chromium_args(chromium, profile, h) + [f"--screenshot={out}", url])
-    if proc.returncode != 0 or not os.path.isfile(out):
-        raise RuntimeError(f"screenshot of {name} failed: {proc.stderr.strip()[-300:]}")
-    return out
 
 
 def links_to_genindex(html_dir: str, pages: list[str]) -> bool:
@@ -514,28 +591,27 @@ def main(argv=None) -> int:
     pages = args.pages or toc_pages(args.toc)
     if not args.pages and links_to_genindex(html_dir, pages):
         pages = pages + ["genindex"]
-    shots = args.screenshots or os.path.join(os.path.dirname(html_dir), "screenshots")
-    if not args.no_screenshots:
+    shots = None if args.no_screenshots else (args.screenshots or os.path.join(os.path.dirname(html_dir), "screenshots"))
+    if shots:
         os.makedirs(shots, exist_ok=True)
     server, base = serve(html_dir)
     t0 = time.perf_counter()
-    results, shot_files = [], []
+    results = []
     try:
         with tempfile.TemporaryDirectory(prefix="metacot-chromium-") as profile:
-            for name in pages:
-                r = check_page(name, html_dir, base, chromium, profile)
-                results.append(r)
-                if args.no_screenshots or "page missing" in " ".join(r["problems"]):
-                    continue
-                for theme in ("light", "dark") if args.dark_screenshots else ("light",):
-                    try:
-                        shot_files.append(screenshot(name, base, chromium, profile, shots, r["height"], theme))
-                    except (RuntimeError, subprocess.TimeoutExpired) as exc:
-                        r["problems"].append(str(exc))
-                        r["ok"] = False
+            browser = Browser(chromium, profile)
+            try:
+                for name in pages:
+                    results.append(check_page(name, html_dir, base, browser, shots, args.dark_screenshots))
+            finally:
+                browser.close()
+    except BrowserError as exc:
+        sys.stderr.write(f"error: could not drive Chromium: {exc}\n")
+        return 2
     finally:
         server.shutdown()
     ok = all(r["ok"] for r in results)
+    shot_files = [f for r in results for f in r["screenshots"]]
     if args.json:
         json.dump({"ok": ok, "pages": results, "screenshots": shot_files,
                    "seconds": round(time.perf_counter() - t0, 1)}, sys.stdout, indent=1)

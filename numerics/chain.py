@@ -5,6 +5,7 @@ Rows of P0 sum to 1, rows of P1 sum to 0; P(ε) is stochastic for 0 ≤ ε ≤ e
 """
 from __future__ import annotations
 
+import itertools
 import math
 from fractions import Fraction
 from functools import cached_property
@@ -60,6 +61,34 @@ def _parse(v, what):
         raise ChainError(str(exc)) from None
 
 
+def _checked_entries(entries, n: int, what: str) -> list:
+    """(i, j, value) with checked integer indices and parsed values (Fractions and finite floats pass as they are)."""
+    out = []
+    append = out.append
+    for i, j, v in entries:
+        if not (type(i) is int and type(j) is int and 0 <= i < n and 0 <= j < n):
+            i, j = _check_index(i, n, what), _check_index(j, n, what)
+        tv = type(v)
+        if not (tv is Fraction or (tv is float and v - v == 0)):
+            v = _parse(v, f"{what}[{i},{j}]")
+        append((i, j, v))
+    return out
+
+
+def _fraction_sum(values):
+    """(numerator, denominator) of a sum of Fractions by integer arithmetic (not reduced; denominator > 0)."""
+    num, den = 0, 1
+    for v in values:
+        d = v.denominator
+        if d == den:
+            num += v.numerator
+        else:
+            g = math.gcd(den, d)
+            num = num * (d // g) + v.numerator * (den // g)
+            den = den // g * d
+    return num, den
+
+
 def _check_index(i, n, what):
     if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
         raise ChainError(f"{what}: state index {i!r} is not an integer")
@@ -77,13 +106,11 @@ class Chain:
         n = int(n)
         self.n = n
         self.name = name
-        e0 = [(_check_index(i, n, "P0"), _check_index(j, n, "P0"), _parse(v, f"P0[{i},{j}]"))
-              for i, j, v in _entries_from_input(P0, n, "P0")]
+        e0 = _checked_entries(_entries_from_input(P0, n, "P0"), n, "P0")
         if n > len(e0):  # each row of P0 sums to 1, so has an entry: refused before anything of size n is built
             raise ChainError(f"n = {n} declares {n} states but P0 lists {len(e0)} entr{'y' if len(e0) == 1 else 'ies'}; "
                              "every state needs at least one P0 entry (its row sums to 1): fix n or add the missing rows")
-        e1 = [(_check_index(i, n, "P1"), _check_index(j, n, "P1"), _parse(v, f"P1[{i},{j}]"))
-              for i, j, v in _entries_from_input(P1, n, "P1")]
+        e1 = _checked_entries(_entries_from_input(P1, n, "P1"), n, "P1")
         all_exact = all(isinstance(v, Fraction) for _, _, v in e0 + e1)
         self.exact = all_exact if exact is None else bool(exact)
         if self.exact and not all_exact:
@@ -105,9 +132,17 @@ class Chain:
     # ---------------------------------------------------------------- storage
     def _exact_rows(self, entries):
         rows = [dict() for _ in range(self.n)]
+        zeros = False
         for i, j, v in entries:
-            rows[i][j] = rows[i].get(j, Fraction(0)) + v
-        return [{j: v for j, v in r.items() if v != 0} for r in rows]
+            r = rows[i]
+            if j in r:
+                v = r[j] + v
+            r[j] = v
+            if not v.numerator:
+                zeros = True
+        if zeros:
+            rows = [{j: v for j, v in r.items() if v.numerator} for r in rows]
+        return rows
 
     def _float_csr(self, entries, what):
         if not entries:
@@ -142,22 +177,52 @@ class Chain:
         return cls(n, triples(P0, "P0"), triples(P1, "P1"), clusters, **kw)
 
     @classmethod
-    def from_csr(cls, P0, P1, clusters=None, **kw):
-        """Fast constructor for large float chains from scipy sparse matrices."""
+    def from_csr(cls, P0, P1, clusters=None, *, cluster_labels=None, **kw) -> "Chain":
+        """Fast constructor for large float chains from scipy sparse matrices.
+
+        Parameters
+        ----------
+        P0, P1 : (n, n) sparse matrices
+            Rows of P0 sum to 1 (tolerance FLOAT_ROW_TOL, then renormalised), rows of P1 to 0.
+        clusters : list of lists of int, optional
+            The clusters C_1..C_K.
+        cluster_labels : (n,) int array, optional
+            The clusters as a label per state instead (labels 0..K−1, each used): cluster k is the set of
+            states labelled k, in increasing order. No Python lists are built until `clusters` is read.
+        start, target, name
+            As for `Chain`.
+
+        Examples
+        --------
+        >>> import scipy.sparse as sp
+        >>> P0 = sp.csr_matrix(np.eye(2))
+        >>> P1 = sp.csr_matrix(np.array([[-1.0, 1.0], [1.0, -1.0]]))
+        >>> c = Chain.from_csr(P0, P1, cluster_labels=np.array([0, 1]))
+        >>> c.K, c.clusters, c.eps_max
+        (2, [[0], [1]], 1.0)
+        """
         obj = cls.__new__(cls)
         n = P0.shape[0]
         obj.n, obj.name, obj.exact, obj._rows = n, kw.get("name"), False, None
         P0 = sp.csr_matrix(P0, dtype=float)
         P1 = sp.csr_matrix(P1, dtype=float)
         for m, what in ((P0, "P0"), (P1, "P1")):
-            m.sum_duplicates()
-            m.eliminate_zeros()
-            if not np.all(np.isfinite(m.data)):
+            if not m.has_canonical_format:
+                m.sum_duplicates()
+            if m.nnz and not m.data.all():
+                m.eliminate_zeros()
+            if not np.isfinite(m.data).all():
                 raise ChainError(f"{what} has a non-finite entry")
         obj._csr = [P0, P1]
         obj._validate_rows()
         obj.eps_max = obj._compute_eps_max()
-        obj._given_clusters = None if clusters is None else obj._validate_clusters(clusters)
+        obj._given_clusters = None
+        if clusters is not None and cluster_labels is not None:
+            raise ChainError("give clusters either as lists (clusters=) or as labels (cluster_labels=), not both")
+        if clusters is not None:
+            obj._given_clusters = obj._validate_clusters(clusters)
+        elif cluster_labels is not None:
+            obj._validate_cluster_labels(cluster_labels)
         obj.start = None if kw.get("start") is None else _check_index(kw["start"], n, "start")
         obj.target = None if kw.get("target") is None else _check_index(kw["target"], n, "target")
         return obj
@@ -169,14 +234,14 @@ class Chain:
             r0, r1 = self._rows
             for i in range(n):
                 for j, v in r0[i].items():
-                    if v < 0:
+                    if v.numerator < 0:
                         raise ChainError(f"P0[{i},{j}] = {format_number(v)} is negative")
-                s = sum(r0[i].values(), Fraction(0))
-                if s != 1:
-                    raise ChainError(f"row {i} of P0 sums to {format_number(s)}, not 1")
-                s1 = sum(r1[i].values(), Fraction(0))
-                if s1 != 0:
-                    raise ChainError(f"row {i} of P1 sums to {format_number(s1)}, not 0")
+                a, b = _fraction_sum(r0[i].values())
+                if a != b:
+                    raise ChainError(f"row {i} of P0 sums to {format_number(Fraction(a, b))}, not 1")
+                a, b = _fraction_sum(r1[i].values())
+                if a != 0:
+                    raise ChainError(f"row {i} of P1 sums to {format_number(Fraction(a, b))}, not 0")
         else:
             P0, P1 = self._csr
             if P0.nnz and P0.data.min() < 0:
@@ -188,11 +253,19 @@ class Chain:
             if bad.size:
                 i = int(bad[0])
                 raise ChainError(f"row {i} of P0 sums to {format_number(s0[i])}, not 1 (tolerance {FLOAT_ROW_TOL:g})")
-            # renormalise rows exactly to sum 1 (spec 06)
-            P0 = sp.diags(1.0 / s0) @ P0
-            self._csr[0] = sp.csr_matrix(P0)
+            # renormalise rows exactly to sum 1 (spec 06): P0 ← diag(1/s0)·P0, computed entry by entry
+            if (s0 != 1.0).any():
+                P0 = sp.csr_matrix((P0.data * np.repeat(1.0 / s0, np.diff(P0.indptr)), P0.indices, P0.indptr),
+                                   shape=P0.shape)
+                P0.has_canonical_format = True
+                self._csr[0] = P0
             s1 = np.asarray(P1.sum(axis=1)).ravel()
-            scale = np.asarray(abs(P1).max(axis=1).todense()).ravel() if P1.nnz else np.zeros(n)
+            if P1.nnz:
+                nz = np.flatnonzero(np.diff(P1.indptr))
+                scale = np.zeros(n)
+                scale[nz] = np.maximum.reduceat(np.abs(P1.data), P1.indptr[nz])
+            else:
+                scale = np.zeros(n)
             bad = np.flatnonzero(np.abs(s1) > FLOAT_ROW_TOL * np.maximum(1.0, scale))
             if bad.size:
                 i = int(bad[0])
@@ -205,9 +278,9 @@ class Chain:
             r0, r1 = self._rows
             for i in range(self.n):
                 for j, v in r1[i].items():
-                    if v < 0:
+                    if v.numerator < 0:
                         p = r0[i].get(j, Fraction(0))
-                        if p == 0:
+                        if not p.numerator:
                             raise ChainError(f"P(ε)[{i},{j}] = ε·({format_number(v)}) is negative for every ε > 0")
                         cand = p / (-v)
                         if best == math.inf or cand < best:
@@ -339,74 +412,174 @@ class Chain:
 
     # ---------------------------------------------------------------- clusters
     def _validate_clusters(self, clusters):
+        """Clusters as lists of ints: a partition of the states into closed classes of P0 with irreducible,
+        aperiodic blocks. Vectorised (numpy) for large chains; the first problem in cluster order is reported."""
         clusters = [list(c) for c in clusters]
-        seen = {}
-        for k, c in enumerate(clusters):
-            if not c:
-                raise ChainError(f"cluster {k} is empty")
-            for x in c:
-                x = _check_index(x, self.n, f"cluster {k}")
-                if x in seen:
-                    raise ChainError(f"state {x} is in clusters {seen[x]} and {k}")
-                seen[x] = k
-        clusters = [[int(x) for x in c] for c in clusters]
-        if len(seen) < self.n:
-            missing = next(x for x in range(self.n) if x not in seen)
+        K = len(clusters)
+        sizes = np.fromiter(map(len, clusters), dtype=np.int64, count=K)
+        flat_list = list(itertools.chain.from_iterable(clusters))
+        types = set(map(type, flat_list))
+        if not types <= {int}:
+            for k, c in enumerate(clusters):      # reports the first entry that is not an integer
+                for x in c:
+                    _check_index(x, self.n, f"cluster {k}")
+            clusters = [[int(x) for x in c] for c in clusters]
+            flat_list = list(itertools.chain.from_iterable(clusters))
+        try:
+            arr = np.array(flat_list, dtype=np.int64) if flat_list else np.zeros(0, dtype=np.int64)
+        except OverflowError:
+            for k, c in enumerate(clusters):
+                for x in c:
+                    _check_index(x, self.n, f"cluster {k}")
+            raise
+        offsets = np.concatenate([[0], np.cumsum(sizes)])
+        events = []  # (position in iteration order, message)
+        empty = np.flatnonzero(sizes == 0)
+        if empty.size:
+            events.append((offsets[empty[0]] - 0.5, f"cluster {int(empty[0])} is empty"))
+        bad = np.flatnonzero((arr < 0) | (arr >= self.n))
+        if bad.size:
+            p = int(bad[0])
+            k = int(np.searchsorted(offsets, p, side="right") - 1)
+            events.append((p, f"cluster {k}: state index {int(arr[p])} out of range 0..{self.n - 1}"))
+        else:
+            order = np.argsort(arr, kind="stable")
+            srt = arr[order]
+            again = np.flatnonzero(srt[1:] == srt[:-1]) + 1 if arr.size > 1 else np.zeros(0, dtype=np.int64)
+            if again.size:
+                p = int(order[again].min())
+                x = int(arr[p])
+                k1 = int(np.searchsorted(offsets, int(np.flatnonzero(arr == x)[0]), side="right") - 1)
+                k2 = int(np.searchsorted(offsets, p, side="right") - 1)
+                events.append((p, f"state {x} is in clusters {k1} and {k2}"))
+        if events:
+            raise ChainError(min(events)[1])
+        if arr.size < self.n:
+            seen = np.zeros(self.n, dtype=bool)
+            seen[arr] = True
+            missing = int(np.flatnonzero(~seen)[0])
             raise ChainError(f"state {missing} is in no cluster (clusters must partition the states)")
         S0 = self.support(None)
-        S = S0.tocoo()
         label = np.empty(self.n, dtype=np.int64)
-        for k, c in enumerate(clusters):
-            label[c] = k
-        leak = np.flatnonzero(label[S.row] != label[S.col])
+        label[arr] = np.repeat(np.arange(K, dtype=np.int64), sizes)
+        rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(S0.indptr))
+        leak = np.flatnonzero(label[rows] != label[S0.indices])
         if leak.size:
-            x, y = int(S.row[leak[0]]), int(S.col[leak[0]])
+            x, y = int(rows[leak[0]]), int(S0.indices[leak[0]])
             raise ChainError(f"cluster {label[x]} is not a closed class of P0: P0[{x},{y}] > 0 leaves it")
-        self._check_blocks(S0, clusters)
+        self._check_blocks(S0, clusters, arr, sizes, label)
+        self._given_index = (arr, sizes, label)
         return clusters
 
-    def _check_blocks(self, S0, clusters):
-        """Every block P0|C_k must be irreducible and aperiodic (support S0 computed once, blocks sliced contiguously)."""
-        perm = np.concatenate([np.asarray(c, dtype=np.int64) for c in clusters])
-        Sp = sp.csr_matrix(S0[perm][:, perm])
-        diag = Sp.diagonal()
-        o = 0
-        for k, c in enumerate(clusters):
-            m = len(c)
-            sub = Sp[o:o + m, o:o + m]
-            selfloop = bool(diag[o:o + m].any())
-            o += m
-            if m == 1:
-                if not selfloop:
-                    raise ChainError(f"block {k} of P0 (states {_short(c)}) is reducible")
-                continue
-            ncomp, _ = connected_components(sub, directed=True, connection="strong")
-            if ncomp != 1:
+    def _check_blocks(self, S0, clusters, flat=None, sizes=None, label=None):
+        """Every block P0|C_k must be irreducible and aperiodic (the clusters are closed classes of S0).
+
+        Vectorised over all blocks: one strongly-connected-components pass (a block is irreducible iff its
+        states share one component; a single state needs a self-loop); blocks without a self-loop get their
+        period from one breadth-first search: gcd over edges u → v of level(u) + 1 − level(v).
+        """
+        from scipy.sparse.csgraph import connected_components
+
+        n = self.n
+        K = len(clusters) if clusters is not None else len(sizes)
+        if flat is None:
+            sizes = np.fromiter(map(len, clusters), dtype=np.int64, count=K)
+            flat = np.fromiter(itertools.chain.from_iterable(clusters), dtype=np.int64, count=int(sizes.sum()))
+            label = np.empty(n, dtype=np.int64)
+            label[flat] = np.repeat(np.arange(K, dtype=np.int64), sizes)
+        S0 = sp.csr_matrix(S0)
+        offsets = np.concatenate([[0], np.cumsum(sizes)])[:-1]
+        rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(S0.indptr))
+        cols = S0.indices.astype(np.int64)
+        loop = np.zeros(n, dtype=bool)
+        loop[rows[rows == cols]] = True
+        has_loop = np.logical_or.reduceat(loop[flat], offsets)
+        _, scc = connected_components(S0, directed=True, connection="strong")
+        sf = scc[flat]
+        irreducible = (np.minimum.reduceat(sf, offsets) == np.maximum.reduceat(sf, offsets)) & \
+            ((sizes > 1) | has_loop)
+        period = np.ones(K, dtype=np.int64)
+        need = np.flatnonzero(irreducible & ~has_loop)
+        if need.size:
+            period[need] = _block_periods(S0, rows, cols, label, flat[offsets[need]], need, K)
+        bad = np.flatnonzero(~irreducible | (period != 1))
+        if bad.size:
+            k = int(bad[0])
+            c = clusters[k] if clusters is not None else flat[offsets[k]:offsets[k] + sizes[k]].tolist()
+            if not irreducible[k]:
                 raise ChainError(f"block {k} of P0 (states {_short(c)}) is reducible")
-            if not selfloop:  # an irreducible block with a self-loop is aperiodic
-                per = _period(sub)
-                if per != 1:
-                    raise ChainError(f"block {k} of P0 (states {_short(c)}) is periodic (period {per})")
+            raise ChainError(f"block {k} of P0 (states {_short(c)}) is periodic (period {int(period[k])})")
 
     @cached_property
     def _computed_clusters(self):
         S = self.support(None)
         ncomp, lab = connected_components(S, directed=True, connection="strong")
-        coo = S.tocoo()
+        rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(S.indptr))
+        out = lab[rows] != lab[S.indices]
         leaves = np.zeros(ncomp, dtype=bool)
-        out = lab[coo.row] != lab[coo.col]
-        leaves[lab[coo.row[out]]] = True
+        leaves[lab[rows[out]]] = True
         transient = np.flatnonzero(leaves[lab])
         if transient.size:
             raise ChainError(
                 f"state {int(transient[0])} is transient under P0 (not in a closed class); "
                 "the metastable model needs every state in a closed class of P0")
-        order = {}
-        for x, l in enumerate(lab.tolist()):
-            order.setdefault(l, []).append(x)
-        clusters = sorted(order.values(), key=lambda c: c[0])
-        self._check_blocks(S, clusters)
+        # components ordered by their smallest state, states in increasing order inside each
+        first = np.full(ncomp, self.n, dtype=np.int64)
+        np.minimum.at(first, lab, np.arange(self.n))
+        rank = np.empty(ncomp, dtype=np.int64)
+        rank[np.argsort(first, kind="stable")] = np.arange(ncomp)
+        label = rank[lab]
+        flat = np.argsort(label, kind="stable")
+        sizes = np.bincount(label, minlength=ncomp)
+        bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+        fl = flat.tolist()
+        clusters = [fl[bounds[k]:bounds[k + 1]] for k in range(ncomp)]
+        self._check_blocks(S, clusters, flat, sizes, label)
         return clusters
+
+    @property
+    def _given_clusters(self):
+        """The given clusters as lists (materialised on first use when they were given as labels), or None."""
+        d = self.__dict__
+        if "_given_list" in d:
+            return d["_given_list"]
+        idx = d.get("_given_index")
+        if idx is None:
+            return None
+        flat, sizes, _ = idx
+        bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+        fl = flat.tolist()
+        d["_given_list"] = [fl[bounds[k]:bounds[k + 1]] for k in range(len(sizes))]
+        return d["_given_list"]
+
+    @_given_clusters.setter
+    def _given_clusters(self, value):
+        self.__dict__["_given_list"] = value
+        if value is None:
+            self.__dict__.pop("_given_index", None)
+
+    def _validate_cluster_labels(self, labels):
+        """Given clusters as one label per state (vectorised; see from_csr)."""
+        labels = np.asarray(labels)
+        if labels.shape != (self.n,) or labels.dtype.kind not in "iu":
+            raise ChainError(f"cluster_labels must be an integer array of length n = {self.n}")
+        labels = labels.astype(np.int64)
+        K = int(labels.max()) + 1 if self.n else 0
+        if self.n and labels.min() < 0:
+            raise ChainError("cluster_labels must be non-negative")
+        sizes = np.bincount(labels, minlength=K)
+        if (sizes == 0).any():
+            raise ChainError(f"cluster {int(np.flatnonzero(sizes == 0)[0])} is empty (labels must be 0..K−1, each used)")
+        flat = np.argsort(labels, kind="stable")
+        S0 = self.support(None)
+        rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(S0.indptr))
+        leak = np.flatnonzero(labels[rows] != labels[S0.indices])
+        if leak.size:
+            x, y = int(rows[leak[0]]), int(S0.indices[leak[0]])
+            raise ChainError(f"cluster {labels[x]} is not a closed class of P0: P0[{x},{y}] > 0 leaves it")
+        self._check_blocks(S0, None, flat, sizes, labels)
+        self.__dict__.pop("_given_list", None)
+        self._given_index = (flat, sizes, labels)
 
     @property
     def clusters(self) -> list[list[int]]:
@@ -415,7 +588,7 @@ class Chain:
 
     @property
     def has_given_clusters(self) -> bool:
-        return self._given_clusters is not None
+        return self.__dict__.get("_given_list") is not None or self.__dict__.get("_given_index") is not None
 
     @property
     def K(self) -> int:
@@ -423,9 +596,15 @@ class Chain:
 
     @cached_property
     def cluster_of(self) -> np.ndarray:
+        """Cluster index of every state (int64 array of length n)."""
+        given = self.__dict__.get("_given_index")
+        if given is not None and self.has_given_clusters:
+            return given[2].copy()
+        clusters = self.clusters
+        sizes = np.fromiter(map(len, clusters), dtype=np.int64, count=len(clusters))
+        flat = np.fromiter(itertools.chain.from_iterable(clusters), dtype=np.int64, count=int(sizes.sum()))
         lab = np.empty(self.n, dtype=np.int64)
-        for k, c in enumerate(self.clusters):
-            lab[c] = k
+        lab[flat] = np.repeat(np.arange(len(clusters), dtype=np.int64), sizes)
         return lab
 
     def sparse_edges(self) -> dict:
@@ -465,27 +644,30 @@ def _short(c, k=6):
     return "[" + ", ".join(map(str, c[:k])) + (", …]" if len(c) > k else "]")
 
 
-def _period(adj: sp.csr_matrix) -> int:
-    """Period of a strongly connected digraph: gcd of level(u) + 1 − level(v) over edges (BFS levels)."""
-    n = adj.shape[0]
-    level = -np.ones(n, dtype=np.int64)
-    level[0] = 0
-    frontier = [0]
-    adj = sp.csr_matrix(adj)
-    while frontier:
-        nxt = []
-        for u in frontier:
-            for v in adj.indices[adj.indptr[u]:adj.indptr[u + 1]]:
-                if level[v] < 0:
-                    level[v] = level[u] + 1
-                    nxt.append(int(v))
-        frontier = nxt
-    coo = adj.tocoo()
-    g = 0
-    for u, v in zip(coo.row.tolist(), coo.col.tolist()):
-        g = math.gcd(g, int(level[u] + 1 - level[v]))
-        if g == 1:
-            return 1
+def _block_periods(S0, rows, cols, label, roots, blocks, K) -> np.ndarray:
+    """Periods of the strongly connected blocks `blocks` (one root state each), by one breadth-first search.
+
+    A virtual state links to every root; level(v) = BFS distance − 1 inside v's block; the period of a block is
+    the gcd over its edges u → v of level(u) + 1 − level(v).
+    """
+    from scipy.sparse.csgraph import dijkstra
+
+    n = S0.shape[0]
+    want = np.zeros(K, dtype=bool)
+    want[blocks] = True
+    sel = want[label[rows]]
+    r, c = rows[sel], cols[sel]
+    rr = np.concatenate([r, np.full(roots.size, n, dtype=np.int64)])
+    cc = np.concatenate([c, roots.astype(np.int64)])
+    G = sp.csr_matrix((np.ones(rr.size), (rr, cc)), shape=(n + 1, n + 1))
+    dist = dijkstra(G, directed=True, indices=n, unweighted=True)
+    level = np.where(np.isfinite(dist), dist, 0).astype(np.int64) - 1
+    diff = np.abs(level[r] + 1 - level[c])
+    lab_e = label[r]
+    order = np.argsort(lab_e, kind="stable")
+    lab_s = lab_e[order]
+    starts = np.searchsorted(lab_s, blocks)
+    g = np.gcd.reduceat(diff[order], starts) if order.size else np.zeros(blocks.size, dtype=np.int64)
     return g
 
 
@@ -509,7 +691,10 @@ def row_rescaled_chain(blocks: Iterable, edges, *, start=None, target=None, name
                 raise ChainError(f"block {k} is not square")
             for c in range(sizes[k]):
                 v = row[c]
-                if v != 0 and v != "0":
+                if type(v) is Fraction:
+                    if v.numerator:
+                        P0[(o + a, o + c)] = v
+                elif v != 0 and v != "0":
                     P0[(o + a, o + c)] = _parse(v, f"block {k}[{a},{c}]")
     clusters = [list(range(offsets[k], offsets[k + 1])) for k in range(len(blocks))]
     label = {x: k for k, c in enumerate(clusters) for x in c}

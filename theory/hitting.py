@@ -16,6 +16,8 @@ F4 hitting.spectrum         the K eigenvalues of P(ε) nearest 1 are 1 − εν_
 F5 hitting.general-scaling  h^meta = M·h̃ (doubly stochastic blocks); ring meta-graphs: h^meta/((K−1)M) ∈
                             [1/w_max, 1/w_min]; the fixed band fails for general meta-graphs (refuted form)
 """
+from functools import lru_cache
+
 import sympy as sp
 
 from .model import (block_exit_moments, canonical_escape_rate, h_meta_canonical, leading_order_relation,
@@ -160,6 +162,7 @@ general_scaling_upper = sp.Le(scaled_h_meta, (d_out * w_max / w_min) ** (K - 1) 
 
 
 # ================================================================== derivations (proved parts)
+@lru_cache(maxsize=None)
 def ring_hitting_time_lumped():
     """E[τ] of ring(K, M, q) (M ≥ 2) from the source of C_1 to the entry of C_K, derived symbolically.
 
@@ -180,6 +183,7 @@ def ring_hitting_time_lumped():
     return sp.simplify(m["a"] + (K - 2) * m["b"])
 
 
+@lru_cache(maxsize=None)
 def ring_hitting_variance_lumped():
     """Var(τ) of ring(K, M, q) (M ≥ 2), source of C_1 to the entry of C_K, derived symbolically.
 
@@ -210,6 +214,7 @@ def uniform_escape_hitting_time_lumped():
     return uniform_escape_hitting_moments()[0]
 
 
+@lru_cache(maxsize=None)
 def uniform_escape_hitting_variance_lumped():
     """Var(τ) = E[τ²] − E[τ]² of uniform-escape(K, M, q) (M ≥ 2) from the lumped system.
 
@@ -222,6 +227,7 @@ def uniform_escape_hitting_variance_lumped():
     return sp.simplify(m2 - h ** 2)
 
 
+@lru_cache(maxsize=None)
 def limit_coefficient(expr, order: int = 1):
     """lim_{ε→0} ε^order · expr: the ε^{−order} Laurent coefficient when the pole order is ≤ order.
 
@@ -233,6 +239,7 @@ def limit_coefficient(expr, order: int = 1):
     return sp.simplify(sp.limit(eps ** order * expr, eps, 0))
 
 
+@lru_cache(maxsize=None)
 def canonical_exit_time_from_stationary():
     """E_{π_k}[σ_k] for a complete block of ring / uniform-escape: π_k uniform, so
     (a + (M − 1)·b)/M with the lumped exit times a (source), b (other states).

@@ -8,6 +8,8 @@ along the sparse edge(s) with probability εq, otherwise like u. The functions b
 lumped systems with sympy for symbolic K, M, q, ε: they are the derivations behind the claims' proved
 parts (metacot.theory.hitting), never restatements of the closed forms.
 """
+from functools import lru_cache
+
 import sympy as sp
 
 from .symbols import K, M, q, eps, E_tau, h_meta, lam
@@ -51,13 +53,19 @@ def block_exit_moments():
     >>> sp.simplify(m["b"] - m["a"] - M)
     0
     """
+    return dict(_block_exit_moments())
+
+
+@lru_cache(maxsize=None)
+def _block_exit_moments():
     a, b, a2, b2 = sp.symbols("a b a2 b2")
     stay = 1 - eps * q
     h = sp.solve([sp.Eq(b, 1 + _TO_S * a + _TO_U * b),
                   sp.Eq(a, 1 + stay * (_TO_S * a + _TO_U * b))], [a, b], dict=True)[0]
     m = sp.solve([sp.Eq(b2, 2 * h[b] - 1 + _TO_S * a2 + _TO_U * b2),
                   sp.Eq(a2, 2 * h[a] - 1 + stay * (_TO_S * a2 + _TO_U * b2))], [a2, b2], dict=True)[0]
-    return {"a": sp.simplify(h[a]), "b": sp.simplify(h[b]), "a2": sp.simplify(m[a2]), "b2": sp.simplify(m[b2])}
+    return tuple({"a": sp.simplify(h[a]), "b": sp.simplify(h[b]), "a2": sp.simplify(m[a2]),
+                  "b2": sp.simplify(m[b2])}.items())
 
 
 def block_stationary_source_mass():
@@ -86,6 +94,7 @@ def canonical_escape_rate():
     return block_stationary_source_mass() * q
 
 
+@lru_cache(maxsize=None)
 def uniform_escape_hitting_moments():
     """E[τ] and E[τ²] for uniform-escape(K, M, q) (M ≥ 2), from the source of C_1 to the entry of C_K.
 

@@ -18,6 +18,14 @@ The distilled model is a K-state `Chain` in metastable form with singleton clust
 P0 = I_K, P1 = q̂⁺ − I_K, evaluated at ε' = 1 (one unit of ε' = one distilled step). Then
 P(1) = q̂⁺, meta_rates = the off-diagonal of q̂⁺ (per step), jump_chain = its escape law, and
 hitting times come from metacot.numerics.solvers.hitting (no new solver).
+
+Reference kernels and the quantities the claims measure: the exact meta kernel q∘^ε (`exact_meta_kernel`);
+the learned-limit kernel p̂_ε, the almost-sure T → ∞ limit of the fit (`stationary_label_kernel` at rational ε,
+`stationary_label_kernel_rational` as rational functions of ε by GTH over QQ(ε)); the terms of the order-K
+identity E_dist = ĥ^jump + (ℓ_min/b)·Σ_k N̂_k(1 − ℓ_k)/ℓ_k (`order_k_terms`, `order_k_expansion`,
+`limit_visit_sum`); and Monte Carlo summaries of simulated data with their standard errors
+(`pooled_ratio_estimate`, `pooled_kernel_estimate`, `escape_error_ratio`, `relative_spread_estimate`,
+`timescale_estimate`, `DistilledModel.sampling_cost`).
 """
 from __future__ import annotations
 
@@ -453,7 +461,7 @@ class DistilledModel:
 
     @property
     def n_parameters(self) -> int:
-        """K² logits (claim distill.compression)."""
+        """K² logits against n² for a softmax model of the whole chain (arithmetic, shown in the book; not a claim)."""
         return self.K * self.K
 
     def logits(self) -> np.ndarray:

@@ -419,3 +419,24 @@ def bayes_error(tasks, path, level, r: int | None = None) -> Fraction:
         counts[a] = counts.get(a, 0) + 1
     right = sum(max(c.values()) for c in by_view.values())
     return Fraction(len(tasks) - right, len(tasks))
+
+
+def global_success_rate(m: int, targets=None, r: int = 1, group="z2") -> Fraction:
+    """Fraction of the targets S (default: all 2^m) that the level-(4) learner identifies exactly: it reads the
+    sparse edges from the whole model of ``candidate_task(mask_of(S, m), r, group)`` (:func:`global_learner`:
+    edges between closed classes of P0) and maps them back to the candidate set (claim lower.learner-demo).
+
+    Examples
+    --------
+    >>> global_success_rate(3)
+    Fraction(1, 1)
+    """
+    targets = list(range(1 << m)) if targets is None else [int(S) for S in targets]
+    if not targets:
+        raise MetacotError("need at least one target")
+    ok = 0
+    for S in targets:
+        task = candidate_task(mask_of(S, m), r, group)
+        found = set(global_learner(task).sparse_edges)
+        ok += sum(1 << e for e, c in enumerate(task.candidates) if c in found) == S
+    return Fraction(ok, len(targets))

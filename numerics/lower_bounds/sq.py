@@ -387,6 +387,24 @@ def sda(corr: CorrelationMatrix, gamma) -> SDAResult:
     return SDAResult(g, N, lower, upper, s_star, w_size, w_rho)
 
 
+def max_offdiagonal_correlation(corr: CorrelationMatrix) -> Fraction:
+    """max_{S ≠ T} |χ(S, T)| (exact; 0 for a single concept). Parities: 0 (claim lower.sq-dimension).
+
+    Examples
+    --------
+    >>> max_offdiagonal_correlation(correlation_matrix("z2", 4))
+    Fraction(0, 1)
+    >>> max_offdiagonal_correlation(correlation_matrix("s3", 2))
+    Fraction(2, 1)
+    """
+    off = np.abs(corr.num)
+    if corr.N < 2:
+        return Fraction(0)
+    off = off.copy()
+    np.fill_diagonal(off, 0)
+    return Fraction(int(off.max()), corr.den)
+
+
 def max_row_abs_sum(corr: CorrelationMatrix) -> Fraction:
     """R = max_S Σ_T |χ(S, T)| (exact); ρ(A) ≤ R/|A| for every A."""
     return Fraction(int(np.abs(corr.num).sum(axis=1).max()), corr.den)

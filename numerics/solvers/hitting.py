@@ -186,8 +186,7 @@ def _mp_hitting(chain, targets, eps, dps):
 
 def _float_labels(chain: Chain) -> np.ndarray:
     """Cluster labels used only to order the sparse elimination: given clusters, else SCCs of P0 (cheap)."""
-    given = getattr(chain, "_given_clusters", None)
-    if given is not None:
+    if chain.has_given_clusters:
         return chain.cluster_of
     from scipy.sparse.csgraph import connected_components
 

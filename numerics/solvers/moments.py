@@ -26,7 +26,7 @@ import mpmath
 import numpy as np
 
 from metacot.numerics.errors import MetacotError, UnreachableTargetError
-from metacot.numerics.numbers import Interval
+from metacot.numerics.numbers import Interval, to_mpf
 
 METHODS = ("auto", "exact", "mp", "float")
 FLOAT_ROW_TOL = 1e-12  # float initial laws: |Σν − 1| ≤ this, then renormalised (as chain rows, spec 06)
@@ -167,7 +167,7 @@ def _average(values, law, what: str, target_text: str):
 
 
 def _mpf(w):
-    return mpmath.mpf(w.numerator) / w.denominator if isinstance(w, Fraction) else mpmath.mpf(w)
+    return to_mpf(w)
 
 
 def _target_text(chain, target) -> str:

@@ -57,19 +57,19 @@ def _alias_tables(P: sp.csr_matrix):
     prob = np.ones_like(w)
     alias = col.copy()
     small = w < 1.0
-    # per-row buffers (slots indptr[x] .. indptr[x+1]-1): smalls as a queue, larges as a stack
-    order = np.lexsort((~small, rows))  # within each row: smalls first, then larges
+    # per-row buffers (slots indptr[x] .. indptr[x+1]-1): smalls as a queue, larges as a stack, each in
+    # slot order; an entry's place is the number of entries of its kind before it in its row (prefix counts)
     sbuf = np.empty(len(w), dtype=np.int64)
     lbuf = np.empty(len(w), dtype=np.int64)
-    ns = np.bincount(rows[small], minlength=n).astype(np.int64)
+    cs = np.cumsum(small, dtype=np.int64)
+    cs0 = np.concatenate([[0], cs])
+    ns = cs0[indptr[1:]] - cs0[indptr[:-1]]
     nl = deg - ns
-    pos_in_row = np.arange(len(w)) - indptr[rows[order]]
-    # smalls of row x go to sbuf[indptr[x] + 0..ns-1], larges to lbuf[indptr[x] + 0..nl-1]
-    srt = order
-    is_s = small[srt]
-    sbuf[indptr[rows[srt[is_s]]] + pos_in_row[is_s]] = srt[is_s]
-    lpos = pos_in_row[~is_s] - ns[rows[srt[~is_s]]]
-    lbuf[indptr[rows[srt[~is_s]]] + lpos] = srt[~is_s]
+    D = cs - np.repeat(cs0[indptr[:-1]], deg)                # smalls of the row up to and including e
+    es = np.flatnonzero(small)
+    sbuf[np.repeat(indptr[:-1], deg)[es] + D[es] - 1] = es    # k-th small of row x → sbuf[indptr[x] + k]
+    el = np.flatnonzero(~small)
+    lbuf[el - D[el]] = el                                     # k-th large of row x → lbuf[indptr[x] + k]
     s_head = np.zeros(n, dtype=np.int64)   # queue head (next small to take)
     s_tail = ns.copy()                     # queue tail (next free slot)
     l_top = nl.copy()                      # stack size

@@ -32,7 +32,7 @@ import mpmath
 import numpy as np
 
 from metacot.numerics.errors import LimitError, MetacotError, PrecisionError
-from metacot.numerics.numbers import Interval
+from metacot.numerics.numbers import Interval, to_mpf
 
 METHODS = ("mp", "float", "certified")
 DENSE_EIG_MAX_N = 1500       # float: dense LAPACK up to this size, ARPACK (sparse) beyond
@@ -147,7 +147,7 @@ def _log10_inv(eps) -> int:
     if not eps:
         return 0
     e = Fraction(eps) if not isinstance(eps, mpmath.mpf) else eps
-    return max(0, int(math.ceil(-float(mpmath.log10(mpmath.mpf(e.numerator) / e.denominator
+    return max(0, int(math.ceil(-float(mpmath.log10(to_mpf(e)
                                                       if isinstance(e, Fraction) else e)))))
 
 
@@ -449,7 +449,7 @@ def meta_eigenvalues(chain, *, dps: int = 50) -> list:
         for a in range(K):
             for b in range(K):
                 v = L[a][b]
-                M[a, b] = -(mpmath.mpf(v.numerator) / v.denominator if isinstance(v, Fraction) else mpmath.mpf(v))
+                M[a, b] = -to_mpf(v)
         E = [M[0, 0]] if K == 1 else list(mpmath.eig(M, left=False, right=False))
         # rounding noise of eig (≈ 10^−(dps+10)·‖L‖) is set to 0: −L always has the eigenvalue 0 exactly
         tiny = mpmath.mpf(10) ** (-dps) * max([abs(z) for z in E] + [mpmath.mpf(1)])
@@ -486,7 +486,7 @@ def meta_prediction(chain, eps, count=None, *, dps: int = 50) -> list:
     nus = meta_eigenvalues(chain, dps=dps)
     k = len(nus) if count is None else min(int(count), len(nus))
     with mpmath.workdps(dps):
-        em = mpmath.mpf(e.numerator) / e.denominator if isinstance(e, Fraction) else mpmath.mpf(e)
+        em = to_mpf(e)
         return [1 - em * nu for nu in nus[:k]]
 
 

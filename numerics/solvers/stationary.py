@@ -28,7 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from metacot.numerics.numbers import exact_value
+from metacot.numerics.numbers import exact_value, to_mpf
 from metacot.numerics.errors import ChainError, MetacotError
 
 METHODS = ("auto", "exact", "mp", "float", "certified")
@@ -265,10 +265,10 @@ def _kernel_field_rows(chain, eps, method: str):
                                "use 'mp' or 'float'")
         return chain.kernel_exact(eps)
     mpf = mpmath.mpf
-    e = mpf(eps.numerator) / eps.denominator if isinstance(eps, Fraction) else mpf(eps)
+    e = to_mpf(eps)
 
     def conv(v):
-        return mpf(v.numerator) / v.denominator if isinstance(v, Fraction) else mpf(v)
+        return to_mpf(v)
 
     rows = []
     for a, b in zip(chain.row_dicts(0), chain.row_dicts(1)):

@@ -93,13 +93,15 @@ def bind(statement, params: dict, measured: dict) -> tuple[dict, str]:
 
 def decide_statement(statement, env: dict, part: Part) -> Decision:
     """Decide every relation of the statement; the worst one is returned (fails < inconclusive < holds;
-    among equals the smallest slack)."""
-    best = None
+    among equals the smallest relative slack; among ties a relation whose right side holds symbols, e.g.
+    ``a_{-1} == h_meta``, rather than a bare constant such as ``p_pole == 1``)."""
+    best, best_rank = None, None
     for rel in relations_of(statement):
         d = decide(rel, env, tolerance=part.tolerance, relative=part.relative, z=part.z,
                    sample_points=part.sample_points)
-        if best is None or _worse(d, best):
-            best = d
+        rank = 0 if rel.rhs.free_symbols else 1
+        if best is None or _worse(d, best) or (not _worse(best, d) and rank < best_rank):
+            best, best_rank = d, rank
     return best
 
 

@@ -425,7 +425,9 @@ def _decide_balls(op, L, R, env, tolerance, relative, z, rung) -> Decision:
             none = s_iv.hi <= 0 if strict else s_iv.hi < 0
             verdict = "holds" if ok_all else ("fails" if none else "inconclusive")
         note = "" if verdict != "inconclusive" else "the enclosure straddles the relation's boundary"
-        return Decision(op, _present(Rb, R), _present(Lb, L, env), _present(d), _present(slack), verdict, rung,
+        # statistical: the slack at the most favourable point of the confidence region (≥ 0 iff it holds)
+        shown_slack = float(s_iv.hi) if statistical else _present(slack)
+        return Decision(op, _present(Rb, R), _present(Lb, L, env), _present(d), shown_slack, verdict, rung,
                         note)
     finally:
         ctx.prec = old

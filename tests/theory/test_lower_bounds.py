@@ -1,7 +1,6 @@
 """theory/lower_bounds.py: the symbolic parity derivations against enumeration, and the statements' shape."""
 from fractions import Fraction
 
-import numpy as np
 import pytest
 import sympy as sp
 

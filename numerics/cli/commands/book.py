@@ -1,10 +1,13 @@
-"""`metacot book [--out DIR] [--check-browser] [--json]`: build the Jupyter Book in book/.
+"""`metacot book [--out DIR] [--fresh] [--check-browser] [--json]`: build the Jupyter Book in book/.
 
 Runs `jupyter-book build book -W -n --keep-going` (Jupyter Book 1.x, from the `book` extra:
 `pip install -e '.[book]'`). Every page is a MyST notebook executed during the build; a failing cell,
 any output on stderr, or any Sphinx warning fails the build (exit 1). The HTML lands in
-DIR/_build/html (default DIR = book/, i.e. book/_build/html). --check-browser then runs
-book/check_browser.py on it (headless Chromium).
+DIR/_build/html (default DIR = book/, i.e. book/_build/html). A build into an empty DIR executes every
+page; a rebuild re-executes the pages whose code changed (jupyter-cache in DIR/_build/.jupyter_cache) and,
+always, the verification page and the claims index. --fresh removes DIR/_build first (a clean build).
+--check-browser then runs book/check_browser.py on the HTML (headless Chromium; screenshots of every page
+in DIR/_build/screenshots).
 """
 from __future__ import annotations
 
@@ -24,6 +27,8 @@ def add_parser(sub):
                    help="output folder: the HTML goes to DIR/_build/html (default: book/, i.e. book/_build/html)")
     p.add_argument("--book", metavar="DIR", default=None, help="the book's source folder (default: book/ of this "
                                                                  "checkout)")
+    p.add_argument("--fresh", action="store_true",
+                   help="remove DIR/_build first: a clean build that executes every page")
     p.add_argument("--check-browser", action="store_true",
                    help="afterwards, check the HTML in headless Chromium (book/check_browser.py)")
     add_json_flag(p, '{"html": DIR, "seconds": S, "ok": bool, "browser_check": ...}')
@@ -50,19 +55,27 @@ def jupyter_book_command() -> list[str]:
     return [sys.executable, "-c", "from jupyter_book.cli.main import main; main()"]
 
 
-def build_book(book_dir: str, out_dir: str | None = None, *, stream=None) -> tuple[int, str, float]:
-    """Build the book; returns (exit code, html folder, seconds). Output of the build goes to `stream`."""
+def build_book(book_dir: str, out_dir: str | None = None, *, stream=None, fresh: bool = False) -> tuple[int, str, float]:
+    """Build the book; returns (exit code, html folder, seconds). Output of the build goes to `stream`.
+
+    The pages share one verification run (book/booksupport.py), stored in DIR/_build/.metacot."""
     if not os.path.isfile(os.path.join(book_dir, "_config.yml")) or not os.path.isfile(os.path.join(book_dir, "_toc.yml")):
         raise MetacotError(f"not a Jupyter Book folder (no _config.yml/_toc.yml): {book_dir}")
     out = os.path.abspath(out_dir) if out_dir else os.path.abspath(book_dir)
     if os.path.exists(out) and not os.path.isdir(out):
         raise MetacotError(f"--out must be a folder, but {out} is a file")
     jb = jupyter_book_command()
+    build = os.path.join(out, "_build")
+    if fresh and os.path.isdir(build):
+        import shutil
+
+        shutil.rmtree(build)
     os.makedirs(out, exist_ok=True)
     cmd = jb + ["build", os.path.abspath(book_dir), "--path-output", out,
                                     "--builder", "html", "-W", "-n", "--keep-going"]
     env = dict(os.environ)
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    env["METACOT_BOOK_CACHE"] = os.path.join(build, ".metacot")
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, stdout=stream if stream is not None else sys.stderr, stderr=subprocess.STDOUT,
                           env=env, cwd=os.path.abspath(book_dir))
@@ -74,7 +87,7 @@ def cmd_book(args) -> int:
     book_dir = os.path.abspath(args.book) if args.book else default_book_dir()
     if not os.path.isdir(book_dir):
         raise MetacotError(f"book folder not found: {book_dir}")
-    rc, html, seconds = build_book(book_dir, args.out)
+    rc, html, seconds = build_book(book_dir, args.out, fresh=args.fresh)
     result = {"html": html, "seconds": round(seconds, 1), "ok": rc == 0, "exit_code": rc, "browser_check": None}
     if rc == 0 and args.check_browser:
         check = os.path.join(book_dir, "check_browser.py")

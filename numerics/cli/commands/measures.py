@@ -18,6 +18,7 @@ import math
 import re
 from fractions import Fraction
 
+from metacot.numerics.numbers import to_mpf
 from metacot.numerics.cli.helpers import add_chain_argument, emit_json, fmt, get_chain
 from metacot.numerics.errors import MetacotError
 
@@ -429,14 +430,13 @@ def cmd_spectrum(args) -> int:
     except MetacotError:
         nus = None          # no metastable structure (e.g. transient states under P0): no prediction
     with mpmath.workdps(args.dps):
-        em = mpmath.mpf(eps.numerator) / eps.denominator if isinstance(eps, Fraction) else mpmath.mpf(eps)
+        em = to_mpf(eps)
     rows = []
     used = set()
     for lam, gap, t, err in zip(s.eigenvalues, s.gaps, s.timescales, s.errors):
         if s.method == "certified":
             d_gap = d_lam = args.dps
-            g = mpmath.mpc(mpmath.mpf(gap.re.mid.numerator) / gap.re.mid.denominator,
-                           mpmath.mpf(gap.im.mid.numerator) / gap.im.mid.denominator)
+            g = mpmath.mpc(to_mpf(gap.re.mid), to_mpf(gap.im.mid))
         else:
             cap = 17 if s.method == "float" else args.dps
             d_gap = _digits_from_error(abs(gap), err, cap)

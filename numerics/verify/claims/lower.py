@@ -16,16 +16,15 @@ lower.learner-demo.
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 import numpy as np
-import sympy as sp
 
 from metacot.numerics.lower_bounds.groups import get_group
-from metacot.numerics.lower_bounds.logical import (bayes_error, candidate_task, global_learner, indistinguishable_pair,
-                                                   mask_of, view, view_bytes)
-from metacot.numerics.lower_bounds.sq import (access_levels_dimensions, correlation_matrix, max_row_abs_sum,
-                                              query_lower_bound, sda, simulate_learners, sq_dimension)
+from metacot.numerics.lower_bounds.logical import (bayes_error, global_success_rate, indistinguishable_pair, view,
+                                                   view_bytes)
+from metacot.numerics.lower_bounds.sq import (access_levels_dimensions, correlation_matrix,
+                                              max_offdiagonal_correlation, max_row_abs_sum, query_lower_bound, sda,
+                                              simulate_learners, sq_dimension)
 from metacot.numerics.verify.conjectures import claim
 from metacot.numerics.verify.evidence import Inconclusive
 from metacot.theory import lower_bounds as th
@@ -66,13 +65,11 @@ def sq_dim_exact(m, tau):
     bracket (sq_dimension, exact here), and the query lower bound ⌈(N − 1)/e_max⌉ from the certified e_max of
     SDA(τ²) (query_lower_bound)."""
     corr = correlation_matrix("z2", m)
-    off = np.abs(corr.num.copy())
-    np.fill_diagonal(off, 0)
     b = sq_dimension(corr)
     if not b.exact:
         raise Inconclusive(f"SQ-DIM only bracketed in [{b.lower}, {b.upper}]")
     res = sda(corr, tau * tau)
-    return {th.chi_off: Fraction(int(off.max()), corr.den), th.SQDIM: b.lower,
+    return {th.chi_off: max_offdiagonal_correlation(corr), th.SQDIM: b.lower,
             th.Q_min: _exact_int(query_lower_bound(corr.N, res.max_eliminated), "the query bound"),
             "note": f"e_max = {res.max_eliminated} concepts ruled out per STAT({tau}) query"}
 
@@ -168,13 +165,8 @@ def learner_exact(m, tau, rng_seed):
     global learner on candidate_task for every target S (N ≤ 64) or 32 seeded targets (exact success fraction)."""
     curve = simulate_learners(m, tau, seed=rng_seed)
     N = 1 << m
-    targets = range(N) if N <= 64 else np.random.default_rng(rng_seed).choice(N, size=32, replace=False).tolist()
-    ok = 0
-    for S in targets:
-        task = candidate_task(mask_of(S, m), 1, "z2")
-        found = set(global_learner(task).sparse_edges)
-        ok += sum(1 << e for e, c in enumerate(task.candidates) if c in found) == S
-    g = Fraction(ok, len(targets))
+    targets = None if N <= 64 else np.random.default_rng(rng_seed).choice(N, size=32, replace=False).tolist()
+    g = global_success_rate(m, targets)
     return [{th.success: s, th.q_queries: q, th.e_max: curve.e_max, th.N_concepts: N, th.success_global: g,
              "note": f"budget {q}, query bound {curve.query_bound}"} for q, s in zip(curve.budgets, curve.sweep_success)]
 

@@ -197,7 +197,7 @@ def test_decaying_step_removes_the_sgd_noise_floor():
 
 
 def test_sgd_sample_counts_follow_the_population_prune_and_are_seeded():
-    from metacot.numerics.verify.claims.pretrain import clean_prune_time
+    from metacot.numerics.algorithms.pretrain import clean_prune_time
 
     chain = ring(3, 3, 1)
     eps = Fraction(1, 40)
@@ -255,3 +255,110 @@ def test_cli_pretrain_json(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["method"] == "sgd"
     assert main(["pretrain", str(path), "--eps", "1/100", "--steps", "10"]) == 2
     assert "T1,T2" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- measurements of the claims
+from metacot.numerics.algorithms.pretrain import (aitken, fitted_kl_rate, hitting_ratio_limit, loglog_slope,  # noqa: E402
+                                                  one_stage_kl_limits, richardson, slowest_mode_rates,
+                                                  spurious_decay_limits, stage_two_kl_rate, two_stage_kl_curve)
+
+
+def test_richardson_and_aitken_are_exact_on_their_model_sequences():
+    f = [Fraction(7) + Fraction(3, t) - Fraction(2, t * t) for t in (8, 16, 32, 64)]
+    assert richardson(f)[2] == [7.0, 7.0]                     # both powers removed: exact in binary fractions
+    assert aitken(*[5 - 3 * 0.25 ** k for k in (2, 3, 4)]) == 5.0
+    assert aitken(1.0, 1.0, 1.0) == 1.0                       # a converged sequence
+
+
+def test_kl_rows_series_branch_matches_mpmath():
+    """The small-δ series keeps the KL accurate where expm1(δ) − δ cancels (δ ~ 1e-7)."""
+    P = np.array([[0.25, 0.75]])
+    W = np.log(P) + np.array([[2e-7, -1e-7]])
+    mpmath.mp.dps = 50
+    try:
+        w = [mpmath.mpf(float(v)) for v in W[0]]
+        Z = mpmath.fsum(mpmath.exp(v) for v in w)
+        ref = mpmath.fsum(mpmath.mpf(p) * (mpmath.log(mpmath.mpf(p)) - (v - mpmath.log(Z))) for p, v in zip([0.25, 0.75], w))
+    finally:
+        mpmath.mp.dps = 15
+    assert abs(kl_rows(P, W)[0] / float(ref) - 1) < 1e-8     # float δ carries ~1e-16/1e-7 relative error
+
+
+def test_clean_prune_time_is_the_first_clean_step():
+    P, mu = _truth(ring(3, 3, 1), Fraction(1, 1000))
+    eta, theta = 1 / mu.max(), default_theta(P)
+    T1, W = clean_prune_time(P, mu, eta, theta)
+    Wm = gradient_descent(np.zeros_like(P), P, mu, eta, T1 - 1)     # one step earlier: not yet clean
+    p_prev, p = softmax_rows(Wm), softmax_rows(W)
+    assert p[P == 0].max() < theta <= p[P > 0].min()
+    assert not (p_prev[P == 0].max() < theta <= p_prev[P > 0].min())
+    with pytest.raises(MetacotError, match="no clean prune"):
+        clean_prune_time(P, mu, eta, theta, t_max=10)
+
+
+def test_slowest_mode_of_the_ring_source_row_has_its_closed_form():
+    """Source row of ring(3, 3): p = ((1−ε)/3 ×3, ε); the symmetric mode of diag p − ppᵀ has λ = 4ε(1 − ε)/3, the
+    antisymmetric ones (1 − ε)/3; GD from W = 0 excites only the symmetric one."""
+    eps = Fraction(1, 100)
+    P, mu = _truth(ring(3, 3, 1), eps)
+    eta = 1 / mu.max()
+    lam_all, _ = slowest_mode_rates(P, mu, eta, P > 0)
+    assert abs(lam_all[0] - 4 * 0.01 * 0.99 / 3) < 1e-15
+    r = stage_two_kl_rate(P, mu, eta, default_theta(P))
+    assert r.clean and r.share > 0.999 and abs(r.lam - 4 * 0.01 * 0.99 / 3) < 1e-15
+    pred = -2 * math.log1p(-eta * r.mu_row * r.lam)
+    assert abs(r.rate / pred - 1) <= r.error / r.rate + 1e-9 and r.error / r.rate < 1e-7
+
+
+def test_spurious_limits_against_a_high_precision_row_trajectory():
+    """The full-matrix float GD limit against the same Stolz–Richardson estimate from the mpmath trajectory of one
+    row (rows decouple), and against the spec's constant d₊/(n_x η μ)."""
+    eps = Fraction(1, 10)
+    chain = ring(2, 2, 1)
+    P, mu = _truth(chain, eps)
+    eta = 1 / mu.max()
+    lims = {r.row: r for r in spurious_decay_limits(P, mu, eta, 200, 4)}
+    x = 0
+    row = [chain.kernel_exact(eps)[x].get(y, Fraction(0)) for y in range(chain.n)]
+    ts = [200 * 2 ** j for j in range(4)]
+    traj = row_gd_trajectory(row, Fraction(mu[x]), eta, ts + [t + 1 for t in ts], dps=30)
+    y = row.index(0)
+    D = [1 / traj[t + 1][y] - 1 / traj[t][y] for t in ts]
+    ref = 1 / float(richardson([float(v) for v in D])[2][-1])
+    assert abs(lims[x].value / ref - 1) < 1e-10                 # float vs 30-digit trajectories, 1600 steps
+    for r in lims.values():
+        assert abs(r.value - r.d_plus / (r.n_x * eta * r.mu)) <= r.error
+
+
+def test_one_stage_constant_is_the_spurious_mass_of_the_row():
+    P, mu = _truth(uniform_escape(3, 2, 1), Fraction(1, 10))
+    eta = 1 / mu.max()
+    sp_ = {r.row: r for r in spurious_decay_limits(P, mu, eta, 500, 5)}
+    for r in one_stage_kl_limits(P, mu, eta, 500, 5):
+        s = sp_[r.row]
+        # KL_x = (n_x − d₊) p̂_spurious + O(p̂²): the two limits agree to their errors
+        assert abs(r.value - (s.n_x - s.d_plus) * s.mu * s.value) <= r.error + (s.n_x - s.d_plus) * s.mu * s.error
+    assert abs(loglog_slope(P, mu, eta, 2000, 32000) + 1) < 5e-3
+
+
+def test_two_stage_curve_contrast_and_fitted_rate():
+    P, mu = _truth(ring(2, 2, 1), Fraction(1, 10))
+    eta = 1 / mu.max()
+    T1, mask, kl2, kl1, _, _ = two_stage_kl_curve(P, mu, eta, default_theta(P), 150)
+    assert (mask == (P > 0)).all()
+    assert kl2[-1] < 1e-12 and kl1[-1] > 1e-4                 # exponential vs Θ(1/t)
+    r = stage_two_kl_rate(P, mu, eta, default_theta(P))
+    assert abs(fitted_kl_rate(r.kl) / r.rate - 1) < 1e-3
+    assert abs(fitted_kl_rate(np.exp(-0.05 * np.arange(1000))) - 0.05) < 1e-12
+    with pytest.raises(MetacotError, match="fit window"):
+        fitted_kl_rate([1.0, 0.5])
+
+
+def test_hitting_ratio_limit_is_one_with_exact_hitting_times():
+    r = hitting_ratio_limit(ring(3, 3, 1), Fraction(1, 100), 100)
+    assert r.clean and abs(r.value - 1) <= r.error < 1e-9
+    # the ratios approach 1 geometrically from above (slower pretrained escape before convergence)
+    dev = [v - 1 for v in r.ratios]
+    assert all(a > b > 0 for a, b in zip(dev, dev[1:]))
+    with pytest.raises(MetacotError, match="count"):
+        hitting_ratio_limit(ring(3, 3, 1), Fraction(1, 100), 100, 3)

@@ -155,3 +155,12 @@ def test_errors():
     with pytest.raises(ValueError):
         view(task, task.direct_path(), "telepathy")
     assert get_group("z2") is Z2
+
+
+def test_global_success_rate_identifies_every_target():
+    from metacot.numerics.lower_bounds.logical import global_success_rate
+
+    assert global_success_rate(4) == 1
+    assert global_success_rate(5, targets=[0, 31, 7], r=2, group="s3") == 1
+    with pytest.raises(MetacotError):
+        global_success_rate(3, targets=[])

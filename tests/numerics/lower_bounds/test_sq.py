@@ -259,3 +259,13 @@ def test_access_levels_against_closed_forms(m):
     assert one.n_views == 2 ** m and one.sq_dimension.lower == 1
     single = sda(restrict(correlation_matrix("z2", m), [0]), g)
     assert (single.lower, single.upper) == (0, 0)
+
+
+def test_max_offdiagonal_correlation_against_the_matrix():
+    from metacot.numerics.lower_bounds.sq import max_offdiagonal_correlation
+
+    for group, m in (("z2", 6), ("s3", 4)):
+        c = correlation_matrix(group, m)
+        F = c.as_fractions()
+        assert max_offdiagonal_correlation(c) == max(abs(F[i][j]) for i in range(c.N) for j in range(c.N) if i != j)
+    assert max_offdiagonal_correlation(restrict(correlation_matrix("s3", 2), [1])) == 0

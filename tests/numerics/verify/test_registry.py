@@ -188,7 +188,7 @@ def test_verify_cli_exit_codes_and_json(toy_claims, tmp_path, capsys):
 def test_verify_checks_the_output_path_before_running(capsys, tmp_path):
     assert main(["verify", "--claim", "hitting.exact-canonical", "--out", str(tmp_path / "no" / "r.json")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: cannot write") and err.count("\n") == 1
+    assert err.startswith("error: ") and "cannot write" in err and err.count("\n") == 1
 
 
 def test_register_rejects_duplicates(toy_claims):
