@@ -52,8 +52,8 @@ _CSS_VARS = {FG: "currentColor", "#000000": "currentColor", GRID: "var(--mc-grid
              **{v: f"var(--mc-{k})" for k, v in COLORS.items()}}
 _CYCLE = ["measured", "second", "fourth", "third", "predicted", "fifth"]
 
-WIDTH_1 = 6.2           # inches: one panel (≈ 600 px at 1:1, inside the 690 px text column at 1280 px)
-WIDTH_2 = 7.0           # inches: two panels side by side (≈ 670 px)
+WIDTH_1 = 6.0           # inches: one panel (≈ 580 px at 1:1, inside the 690 px text column at 1280 px)
+WIDTH_2 = 6.9           # inches: two panels side by side (≈ 660 px, shown at 1:1)
 _FIG_COUNTER = [0]
 
 
@@ -64,12 +64,12 @@ def setup_style() -> None:
         "figure.dpi": 96,
         "svg.fonttype": "path",
         "svg.hashsalt": "metacot",
-        "font.size": 10.5,
-        "axes.titlesize": 10.5,
-        "axes.labelsize": 10.5,
-        "xtick.labelsize": 10,
-        "ytick.labelsize": 10,
-        "legend.fontsize": 9.5,
+        "font.size": 11,
+        "axes.titlesize": 11,
+        "axes.labelsize": 11,
+        "xtick.labelsize": 10.5,
+        "ytick.labelsize": 10.5,
+        "legend.fontsize": 10.5,
         "legend.frameon": False,
         "legend.handlelength": 1.8,
         "axes.grid": True,
@@ -167,6 +167,68 @@ def tex(expr) -> str:
     return re.sub(r"\\epsilon(?![a-zA-Z])", r"\\varepsilon", s)
 
 
+_REL_TEX = {"==": "=", "<=": r"\leq", ">=": r"\geq", "<": "<", ">": ">", "!=": r"\neq"}
+
+
+def _broken(expr, limit: int) -> list[str]:
+    """LaTeX of ``expr`` as lines of about ``limit`` characters, broken at the terms of a sum (also of a sum
+    inside a product); an unbreakable piece stays whole."""
+    s = tex(expr)
+    if len(s) <= limit:
+        return [s]
+    if isinstance(expr, sp.Add):
+        lines, cur = [], ""
+        for i, term in enumerate(expr.as_ordered_terms()):
+            neg = term.could_extract_minus_sign()
+            sign = "- " if neg else ("+ " if i else "")
+            sub = _broken(-term if neg else term, limit)
+            if len(sub) > 1:                      # a long product: its own lines
+                if cur:
+                    lines.append(cur)
+                lines += [sign + sub[0]] + sub[1:-1]
+                cur = sub[-1]
+                continue
+            piece = sign + sub[0]
+            if cur and len(cur) + len(piece) > limit:
+                lines.append(cur)
+                cur = piece
+            else:
+                cur = f"{cur} {piece}".strip()
+        lines.append(cur)
+        return lines
+    if isinstance(expr, sp.Mul):
+        factors = list(expr.as_ordered_factors())
+        adds = [f for f in factors if isinstance(f, sp.Add)]
+        if not adds:
+            return [s]
+        big = max(adds, key=lambda f: len(tex(f)))
+        rest = [f for f in factors if f is not big]
+        inner = _broken(big, limit)
+        if len(inner) == 1:
+            return [s]
+        prefix = tex(sp.Mul(*rest, evaluate=False)) if rest else ""
+        prefix = {"1": "", "-1": "-"}.get(prefix, prefix)
+        inner[0] = f"{prefix} \\Bigl( {inner[0]}"
+        inner[-1] = f"{inner[-1]} \\Bigr)"
+        return inner
+    return [s]
+
+
+def tex_relation(rel, limit: int = 70) -> str:
+    """LaTeX of one relation ``lhs REL rhs``; a long right side is broken over aligned lines."""
+    if not isinstance(rel, sp.core.relational.Relational):
+        return tex(rel)
+    whole = tex(rel)
+    if len(whole) <= limit + 10:
+        return whole
+    lhs, op = tex(rel.lhs), _REL_TEX.get(rel.rel_op, rel.rel_op)
+    lines = _broken(rel.rhs, limit)
+    if len(lines) == 1:
+        return whole
+    body = f"{lhs} &{op} {lines[0]}" + "".join(f" \\\\ &\\qquad {{}} {ln}" for ln in lines[1:])
+    return f"\\begin{{aligned}} {body} \\end{{aligned}}"
+
+
 def conjuncts(expr) -> list:
     """The relations of a statement (the arguments of an And, or the statement itself)."""
     return list(expr.args) if isinstance(expr, sp.And) else [expr]
@@ -209,7 +271,7 @@ def short(v, digits: int = 7) -> str:
         return f"{v:.{digits}g}"
     if isinstance(v, dict):
         if "lo" in v and "hi" in v:
-            return f"[{short(_num(v['lo']), 10)}, {short(_num(v['hi']), 10)}]"
+            return _interval(str(v["lo"]), str(v["hi"]))
         if "mean" in v:
             return f"{short(_num(v['mean']), 6)} ± {short(_num(v['se']), 3)} (n = {v.get('n', '?')})"
         if "value" in v:
@@ -232,6 +294,18 @@ def short(v, digits: int = 7) -> str:
     except ValueError:
         pass
     return s
+
+
+def _interval(lo: str, hi: str) -> str:
+    """[lo, hi] with just enough significant digits for the two ends to differ (at least 6)."""
+    import decimal
+
+    a, b = decimal.Decimal(lo), decimal.Decimal(hi)
+    for d in range(6, 21):
+        x, y = f"{a:.{d}g}", f"{b:.{d}g}"
+        if x != y or a == b:
+            return f"[{x}, {y}]"
+    return f"[{lo}, {hi}]"
 
 
 def _decimal(p: str, q: str, digits: int) -> str:
@@ -310,6 +384,8 @@ def _source_hash() -> str:
     import metacot.theory
 
     h = hashlib.sha256()
+    with open(os.path.abspath(__file__), "rb") as fh:       # the report's display fields come from here
+        h.update(fh.read())
     for pkg in (metacot, metacot.theory, metacot.numerics):
         base = os.path.dirname(pkg.__file__)
         for f in sorted(glob.glob(os.path.join(base, "**", "*.py"), recursive=True)):
@@ -335,10 +411,19 @@ def report() -> dict:
     if _REPORT is not None:
         return _REPORT
     path = os.path.join(_cache_dir(), f"verify-quick-seed0-{_source_hash()}.json")
-    if os.path.isfile(path):
-        with open(path, encoding="utf-8") as fh:
-            _REPORT = json.load(fh)
-        return _REPORT
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    import fcntl
+
+    with open(path + ".lock", "w") as lock:          # pages executed in parallel wait for one run
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.isfile(path):
+            _write_report(path)
+    with open(path, encoding="utf-8") as fh:
+        _REPORT = json.load(fh)
+    return _REPORT
+
+
+def _write_report(path: str) -> None:
     from metacot.numerics.verify.registry import load_builtin_claims, select
     from metacot.numerics.verify.report import report_json
     from metacot.numerics.verify.runner import run_claims
@@ -350,24 +435,21 @@ def report() -> dict:
     seconds = time.perf_counter() - t0
     rep = report_json(reports, seed=0, quick=True)
     for cj, r in zip(rep["claims"], reports):
-        cj["relations_tex"] = [tex(x) for x in conjuncts(r.claim.statement)]
+        cj["relations_tex"] = [tex_relation(x) for x in conjuncts(r.claim.statement)]
         cj["description"] = r.claim.description
         for pj, p in zip(cj["parts"], r.claim.parts):
             if p.statement is not None and p.statement != r.claim.statement:
-                pj["statement_tex"] = tex(p.statement)
+                pj["relations_tex"] = [tex_relation(x) for x in conjuncts(p.statement)]
         for ij, res in zip(cj["instances"], r.results):
             for key in ("predicted", "measured"):
                 v = getattr(res, key)
                 if isinstance(v, sp.Basic) and not isinstance(v, (sp.Rational, sp.Float)):
                     ij[key + "_tex"] = tex(v)
     rep["book"] = {"seconds": round(seconds, 1), "instances": sum(len(r.results) for r in reports)}
-    os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = path + f".{os.getpid()}.tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
         json.dump(rep, fh)
     os.replace(tmp, path)
-    _REPORT = rep
-    return rep
 
 
 def claim(cid: str) -> dict:
@@ -388,30 +470,23 @@ def theorem_label(cid: str) -> str:
     return "thm-" + cid.replace(".", "-").lower()
 
 
-RUNG_BADGE = {"proved": "success", "exact": "primary", "certified": "info", "numerical": "secondary",
-              "statistical": "warning"}
-OUTCOME_BADGE = {"holds": "success", "refuted (as expected)": "info", "FAILS": "danger", "NOT REFUTED": "danger",
-                 "inconclusive": "warning"}
-
-
 def rung_badge(rung: str | None, *, markdown: bool = True) -> str:
+    """Badge of an evidence rung (inline HTML; the same in MyST markdown and in raw HTML)."""
     r = rung or "no evidence"
-    kind = RUNG_BADGE.get(rung, "secondary")
-    if markdown:
-        return f"{{bdg-{kind}}}`{r}`"
-    return f'<span class="sd-badge sd-bg-{kind} sd-bg-text-{kind}">{html.escape(r)}</span>'
+    return f'<span class="mc-badge mc-rung-{html.escape(r.replace(" ", "-"))}">{html.escape(r)}</span>'
 
 
 def outcome_badge(outcome: str, *, markdown: bool = True) -> str:
-    kind = OUTCOME_BADGE.get(outcome, "secondary")
-    if markdown:
-        return f"{{bdg-{kind}-line}}`{outcome}`"
-    return f'<span class="sd-badge sd-outline-{kind} sd-text-{kind}">{html.escape(outcome)}</span>'
+    """Badge of a claim's outcome: holds, refuted (as expected), FAILS, NOT REFUTED, inconclusive."""
+    kind = {"holds": "good", "refuted (as expected)": "found", "FAILS": "bad", "NOT REFUTED": "bad",
+            "inconclusive": "unsure"}.get(outcome, "unsure")
+    return f'<span class="mc-badge mc-outcome mc-{kind}">{html.escape(outcome)}</span>'
 
 
 def verdict_badge(verdict: str) -> str:
-    kind = {"holds": "success", "fails": "danger", "inconclusive": "warning"}.get(verdict, "secondary")
-    return f'<span class="sd-badge sd-outline-{kind} sd-text-{kind}">{html.escape(verdict)}</span>'
+    """Badge of one instance's verdict."""
+    kind = {"holds": "good", "fails": "bad", "inconclusive": "unsure"}.get(verdict, "unsure")
+    return f'<span class="mc-badge mc-outcome mc-{kind}">{html.escape(verdict)}</span>'
 
 
 def _counts(c: dict) -> tuple[int, int]:
@@ -556,17 +631,20 @@ def verification_summary() -> None:
     lines = [f"**{s['claims']} claims**, {s['meet_expectation']} meet their expectation: {s['hold']} hold, "
              f"{s['refuted_as_expected']} are refuted as expected, {s['fail']} fail, {s['not_refuted']} are no longer "
              f"refuted, {s['inconclusive']} are inconclusive. Strongest evidence per claim: {rungs}.", "",
-             "| claim | statement | evidence | expected | outcome | instances |", "|---|---|---|---|---|---|"]
+             "```{list-table}", ":header-rows: 1", ":class: verification-summary", ":widths: 32 14 14 10 20 10", "",
+             "* - claim", "  - statement", "  - evidence", "  - expected", "  - outcome", "  - instances"]
     for c in rep["claims"]:
         good, n = _counts(c)
-        lines.append(f"| {{ref}}`{c['id']} <{anchor(c['id'])}>` | {thm_ref(c['id'], idx)} | {rung_badge(c['rung'])} | "
-                     f"{c['expect']} | {outcome_badge(c['outcome'])} | {good}/{n} |")
+        lines += [f"* - {{ref}}`{c['id']} <{anchor(c['id'])}>`", f"  - {thm_ref(c['id'], idx)}",
+                  f"  - {rung_badge(c['rung'])}", f"  - {c['expect']}", f"  - {outcome_badge(c['outcome'])}",
+                  f"  - {good}/{n}"]
+    lines.append("```")
     display(Markdown("\n".join(lines)))
 
 
 def _value_cell(inst: dict, key: str) -> str:
     t = inst.get(key + "_tex")
-    if t and len(t) <= 110:
+    if t and len(t) <= 60:
         return math_html(t, display_mode=False)
     v = inst.get(key)
     if t or (isinstance(v, str) and not re.fullmatch(r"[-\d./e+]+", v)):
@@ -589,25 +667,51 @@ def _tolerance_cell(inst: dict, part: dict | None) -> str:
     return html.escape(short(tol, 3)) + rel
 
 
+def _is_symbolic(inst: dict, key: str) -> bool:
+    v = inst.get(key)
+    return bool(inst.get(key + "_tex")) or (isinstance(v, str) and not re.fullmatch(r"[-+\d./e]+", v))
+
+
+def _symbolic_block(inst: dict, key: str) -> str:
+    t = inst.get(key + "_tex")
+    if t and len(t) <= 220:
+        return math_html(t)
+    return f'<code class="symbolic">{_breakable(str(inst.get(key)))}</code>'
+
+
+REL_SYMBOL = {"==": "=", "<=": "≤", ">=": "≥", "<": "<", ">": ">"}
+
+
 def instances_table(c: dict) -> str:
+    """One row per instance (id and rung, measured, relation, predicted, slack, tolerance, verdict); symbolic
+    values (proved parts) and notes get full-width rows below their instance."""
     parts = {p["name"]: p for p in c["parts"]}
     rows = []
-    rel_sym = {"==": "=", "<=": "≤", ">=": "≥", "<": "<", ">": ">"}
     for i in c["instances"]:
         note = (i.get("note") or "").strip()
-        cls = " ".join(x for x in (i["verdict"], "has-note" if note else "") if x)
+        sym = _is_symbolic(i, "measured") or _is_symbolic(i, "predicted")
+        rel = REL_SYMBOL.get(i.get("relation") or "", i.get("relation") or "—")
+        cls = " ".join(x for x in (i["verdict"], "has-more" if (note or sym) else "") if x)
+        meas = "symbolic ↓" if sym else _value_cell(i, "measured")
+        pred = "symbolic ↓" if sym else _value_cell(i, "predicted")
         rows.append(
-            f'<tr class="{cls}"><td class="iid"><code>{_breakable(i["id"])}</code><br>'
+            f'<tr class="{cls}"><td class="iid"><code>{_breakable(i["id"])}</code> '
             f'{rung_badge(i.get("rung"), markdown=False)}</td>'
-            f'<td>{_value_cell(i, "measured")}</td><td class="rel">{html.escape(rel_sym.get(i.get("relation") or "", i.get("relation") or "—"))}</td>'
-            f'<td>{_value_cell(i, "predicted")}</td><td>{_slack_cell(i)}</td>'
-            f'<td>{_tolerance_cell(i, parts.get(i.get("part")))}</td><td>{verdict_badge(i["verdict"])}</td></tr>')
+            f'<td>{meas}</td><td class="rel">{html.escape(rel)}</td><td>{pred}</td>'
+            f'<td>{_slack_cell(i)}</td><td>{_tolerance_cell(i, parts.get(i.get("part")))}</td>'
+            f'<td>{verdict_badge(i["verdict"])}</td></tr>')
+        if sym:
+            more = "has-more" if note else ""
+            rows.append(f'<tr class="symbolic {more}"><td colspan="7"><div class="sym-label">measured</div>'
+                        f'{_symbolic_block(i, "measured")}<div class="sym-label">predicted ({html.escape(rel)})</div>'
+                        f'{_symbolic_block(i, "predicted")}</td></tr>')
         if note:
             rows.append(f'<tr class="note"><td colspan="7">note: {html.escape(note)}</td></tr>')
+    cols = "".join(f'<col style="width: {w}%">' for w in (31, 17, 4, 17, 10, 11, 10))
     head = "".join(f"<th>{h}</th>" for h in ("instance · rung", "measured", "", "predicted", "slack", "tolerance",
                                                  "verdict"))
-    return (f'<table class="metacot-table instances"><thead><tr>{head}</tr></thead><tbody>'
-            + "".join(rows) + "</tbody></table>")
+    return (f'<table class="metacot-table instances"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>'
+            f'<tbody>' + "".join(rows) + "</tbody></table>")
 
 
 def verification_details() -> None:
@@ -652,9 +756,14 @@ def verification_details() -> None:
                 f"tolerance {short(tol, 3)}{' (relative)' if p.get('relative') else ' (absolute)'}"
             if p["rung"] == "statistical":
                 tol_s = f"confidence {p.get('confidence')}"
-            rel = f" checks ${p['statement_tex']}$;" if p.get("statement_tex") else ""
+            rel = " checks the relation(s) below;" if p.get("relations_tex") else " checks the statement;"
             just = f" {_md_cell(p['justification'])}" if p.get("justification") else ""
             plines.append(f"- part `{p['name']}` ({p['rung']}):{rel} {tol_s}.{just}")
+            if p.get("relations_tex"):
+                plines.append("")
+                plines.append('  <div class="claim-statement part">' + "".join(math_html(t) for t in p["relations_tex"])
+                              + "</div>")
+                plines.append("")
         out.append("Parts:")
         out.append("")
         out += plines
@@ -716,17 +825,12 @@ def claims_index() -> None:
     for name, (page, cids) in idx["figures"].items():
         for cid in cids:
             figs_of.setdefault(cid, []).append(name)
-    rows = []
+    out = ["```{list-table}", ":header-rows: 1", ":class: claims-index", ":widths: 36 22 15 27", "",
+           "* - claim · reproduce", "  - paper", "  - in this book", "  - tests (tests/numerics/…)"]
     for c in rep["claims"]:
-        figs = ", ".join(f"{{numref}}`{f}`" for f in figs_of.get(c["id"], [])) or "—"
-        tests = "<br>".join(f"<code>{html.escape(t.replace('tests/', ''))}</code>" for t in tests_for(c["id"]))
-        rows.append([f"{{ref}}`{c['id']} <{anchor(c['id'])}>`", _md_cell(c["paper"]), thm_ref(c["id"], idx), figs,
-                     tests, f"`{reproduce_command(c)}`"])
-    out = ["```{list-table}", ":header-rows: 1", ":class: claims-index", ":widths: 18 17 10 10 25 20", "",
-           "* - claim", "  - paper", "  - statement", "  - figures", "  - tests (under tests/)", "  - reproduce"]
-    for r in rows:
-        out.append(f"* - {r[0]}")
-        for cell in r[1:]:
-            out.append(f"  - {cell}")
+        where = "<br>".join([thm_ref(c["id"], idx)] + [f"{{numref}}`{f}`" for f in figs_of.get(c["id"], [])])
+        tests = "<br>".join(f"`{t.replace('tests/numerics/', '')}`" for t in tests_for(c["id"]) if t != MUTATION_AUDIT)
+        out += [f"* - {{ref}}`{c['id']} <{anchor(c['id'])}>`<br>`{reproduce_command(c)}`",
+                f"  - {_md_cell(c['paper'])}", f"  - {where}", f"  - {tests or '—'}"]
     out.append("```")
     display(Markdown("\n".join(out)))

@@ -76,7 +76,8 @@ CHECK_JS = r"""
     const cls = (typeof el.className === "string" ? el.className : "").trim().split(/\s+/).filter(Boolean);
     if (cls.length) s += "." + cls.slice(0, 3).join(".");
     let t = (el.innerText || el.textContent || "").replace(/\s+/g, " ").trim();
-    if (t.length > 70) t = t.slice(0, 70) + "…";
+    const chars = Array.from(t);
+    if (chars.length > 70) t = chars.slice(0, 70).join("") + "…";
     return s + (t ? ` "${t}"` : "");
   }
   function visible(el) {
@@ -86,32 +87,60 @@ CHECK_JS = r"""
     return cs.visibility !== "hidden" && cs.display !== "none" && parseFloat(cs.opacity) > 0;
   }
 
-  // ---- open every collapsed block so that its content is measured too
+  // ---- no transitions (a fading block would be measured half transparent); open every collapsed block
+  const still = document.createElement("style");
+  still.textContent = "*, *::before, *::after { animation: none !important; transition: none !important; }";
+  document.head.appendChild(still);
   document.querySelectorAll("details").forEach(d => { if (!d.open) { d.open = true; out.details_opened++; } });
   document.querySelectorAll(".toggle-hidden, .toggle-details__container").forEach(e => e.classList.remove("toggle-hidden"));
 
   // ---- horizontal clipping
   out.page_width = document.documentElement.scrollWidth;
+  function contentRight(el) {
+    const r = el.getBoundingClientRect(), cs = getComputedStyle(el);
+    return r.right - parseFloat(cs.paddingRight) - parseFloat(cs.borderRightWidth);
+  }
+  function widest(el) {
+    let best = null, right = -Infinity;
+    el.querySelectorAll("*").forEach(c => {
+      const r = c.getBoundingClientRect();
+      if (r.width && r.right > right) { right = r.right; best = c; }
+    });
+    return best;
+  }
   const over = [];
   article.querySelectorAll("*").forEach(el => {
     if (el.closest("svg") && el.tagName.toLowerCase() !== "svg") return;
-    if (el.closest("mjx-container")) return;        // glyph overhang inside inline math: the math's container is checked
+    if (el.closest("mjx-container, span.math")) return;     // math is measured as a whole below
     const cs = getComputedStyle(el);
     if (cs.display === "inline" || cs.display === "none" || cs.position === "fixed") return;
     if (el.clientWidth === 0) return;
     const excess = el.scrollWidth - el.clientWidth;
-    if (excess > 1) over.push([el, excess]);
+    if (excess > 2) over.push([el, excess]);
   });
   const overSet = new Set(over.map(x => x[0]));
   for (const [el, excess] of over) {
     // report the innermost element whose content overflows it (its ancestors overflow because of it)
     let inner = false;
     for (const other of overSet) { if (other !== el && el.contains(other)) { inner = true; break; } }
-    if (!inner) out.overflow.push(`${describe(el)}: content ${excess} px wider than the element (${el.clientWidth} px)`);
+    if (inner) continue;
+    const w = widest(el);
+    out.overflow.push(`${describe(el)}: content ${excess} px wider than the element (${el.clientWidth} px)` +
+                      (w ? `; widest inside: ${describe(w)}` : ""));
   }
+  // equations cannot wrap: each must fit the block that holds it
+  article.querySelectorAll("mjx-container").forEach(m => {
+    if (!visible(m)) return;
+    let box = m.parentElement;
+    while (box && getComputedStyle(box).display.startsWith("inline")) box = box.parentElement;
+    if (!box) return;
+    const inner = m.querySelector("mjx-math") || m;
+    const excess = Math.max(m.getBoundingClientRect().right, inner.getBoundingClientRect().right) - contentRight(box);
+    if (excess > 2) out.overflow.push(`equation ${describe(m)}: ${Math.round(excess)} px wider than ${describe(box).slice(0, 60)}`);
+  });
   const ar = article.getBoundingClientRect();
-  article.querySelectorAll("img, svg, table, pre, mjx-container, .sd-card, figure").forEach(el => {
-    if (!visible(el)) return;
+  article.querySelectorAll("img, svg, table, pre, .sd-card, figure").forEach(el => {
+    if (!visible(el) || (el.tagName.toLowerCase() === "svg" && el.closest("mjx-container"))) return;
     const r = el.getBoundingClientRect();
     if (r.right > ar.right + 1.5 || r.left < ar.left - 1.5)
       out.overflow.push(`${describe(el)}: extends ${Math.round(Math.max(r.right - ar.right, ar.left - r.left))} px beyond the article`);
@@ -129,8 +158,8 @@ CHECK_JS = r"""
       if (px < min) {
         min = px;
         const g = u.closest('g[id*="text_"]');
-        const c = g && g.firstChild && g.firstChild.nodeType === 8 ? g.firstChild.textContent.trim() : "";
-        where = c;
+        const c = g ? Array.from(g.childNodes).find(n => n.nodeType === 8) : null;
+        where = c ? c.textContent.trim() : "";
       }
     });
     const fig = svg.closest("figure");
@@ -458,9 +487,14 @@ class Browser:
         import base64
 
         h = max(600, min(int(height), MAX_SCREENSHOT_HEIGHT))
-        r = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
-                                                 "clip": {"x": 0, "y": 0, "width": WIDTH, "height": h, "scale": 1}},
-                      session=True)
+        self.send("Emulation.setDeviceMetricsOverride",
+                  {"width": WIDTH, "height": h, "deviceScaleFactor": 1, "mobile": False}, session=True)
+        try:
+            self.evaluate("new Promise(r => requestAnimationFrame(() => setTimeout(() => r(true), 50)))")
+            r = self.send("Page.captureScreenshot", {"format": "png"}, session=True)
+        finally:
+            self.send("Emulation.setDeviceMetricsOverride",
+                      {"width": WIDTH, "height": 900, "deviceScaleFactor": 1, "mobile": False}, session=True)
         with open(path, "wb") as fh:
             fh.write(base64.b64decode(r["data"]))
         return path
@@ -624,7 +658,7 @@ def main(argv=None) -> int:
                   + (f" (smallest text {small:.1f} px)" if small is not None else "")
                   + f", height {r.get('height', 0)} px")
             for p in r["problems"]:
-                print(f"       {p[:400]}")
+                print(f"       {p[:400]}".encode("utf-8", "replace").decode("utf-8"))
         if shot_files:
             print(f"screenshots: {len(shot_files)} in {shots}")
         npass = sum(r["ok"] for r in results)

@@ -280,6 +280,50 @@ def exact_inner_update(row_found, row_rest, s, s_new):
     return [v * s_new / s for v in row_found], [v * (1 - s_new) / (1 - s) for v in row_rest]
 
 
+def _check_updates_compose():
+    """Two exact updates s → s' → s'' equal the single update s → s'' (symbolic s, s', s'' and entries)."""
+    s, s1, s2 = sp.symbols("s s' s''", positive=True)
+    f_gen, r_gen = sp.symbols("f r", positive=True)
+    f1, r1 = exact_inner_update([f_gen], [r_gen], s, s1)
+    f2, r2 = exact_inner_update(f1, r1, s1, s2)
+    f12, r12 = exact_inner_update([f_gen], [r_gen], s, s2)
+    if sp.simplify(f2[0] - f12[0]) != 0 or sp.simplify(r2[0] - r12[0]) != 0:
+        raise ValueError("exact updates do not compose")
+
+
+def capped_row(n_found: int = 2, n_rest: int = 2):
+    """The row exact PPO ends on, for a generic row and any found set (true sparse edges or false positives),
+    derived symbolically.
+
+    Row: found entries f_j/T and the rest r_i/T (f, r > 0, T = Σf + Σr), s₀ = Σ f_j/T, cap ε_max = s₀ + d
+    (d > 0: the row is below the cap). The exact updates compose (:func:`exact_inner_update`), so the run is the
+    single update s₀ → ε_max. Returns ``(found, rest)``: lists of ``{p_final: …, p_new: …, p0: …, s0: s₀,
+    eps_max: s₀ + d, TV_x: TV(p_new(x,·), p_old(x,·))}`` (claims ppo.no-false-edges, ppo.preserves-dense, rung
+    proved).
+
+    Examples
+    --------
+    >>> found, rest = capped_row(1, 1)
+    >>> sp.simplify(rest[0][TV_x] - (rest[0][eps_max] - rest[0][s0]))
+    0
+    """
+    _check_updates_compose()
+    f = sp.symbols(f"f_1:{n_found + 1}", positive=True)
+    r = sp.symbols(f"r_1:{n_rest + 1}", positive=True)
+    d = sp.Symbol("d", positive=True)
+    T = sum(f) + sum(r)
+    pf, pr = [v / T for v in f], [v / T for v in r]
+    s_0 = sum(pf)
+    em = s_0 + d
+    nf, nr = exact_inner_update(pf, pr, s_0, em)
+    tv = sp.simplify((sum(sp.Abs(sp.factor(a - b)) for a, b in zip(nf + nr, pf + pr))) / 2)
+
+    def case(new, old):
+        v = sp.simplify(new)
+        return {p_final: v, p_new: v, p0: old, s0: s_0, eps_max: em, TV_x: tv}
+    return [case(a, b) for a, b in zip(nf, pf)], [case(a, b) for a, b in zip(nr, pr)]
+
+
 def generic_fine_tuned_row(n_found: int = 2, n_rest: int = 3):
     """The fine-tuned row of exact PPO on a generic source row, derived symbolically.
 
@@ -302,13 +346,7 @@ def generic_fine_tuned_row(n_found: int = 2, n_rest: int = 3):
     Q = sum(w)
     found0 = [eps * wj for wj in w]
     rest0 = [(1 - eps * Q) * ai for ai in a]
-    s, s1, s2 = sp.symbols("s s' s''", positive=True)
-    f_gen, r_gen = sp.symbols("f r", positive=True)
-    f1, r1 = exact_inner_update([f_gen], [r_gen], s, s1)
-    f2, r2 = exact_inner_update(f1, r1, s1, s2)
-    f12, r12 = exact_inner_update([f_gen], [r_gen], s, s2)
-    if sp.simplify(f2[0] - f12[0]) != 0 or sp.simplify(r2[0] - r12[0]) != 0:
-        raise ValueError("exact updates do not compose")
+    _check_updates_compose()
     found1, rest1 = exact_inner_update(found0, rest0, eps * Q, eps_max)
     return ([{p_ppo: sp.simplify(v), q_xy: wj, q_x: Q, P0_xy: 0} for v, wj in zip(found1, w)],
             [{p_ppo: sp.simplify(v), P0_xy: ai, q_xy: 0, q_x: Q} for v, ai in zip(rest1, a)])
@@ -387,6 +425,7 @@ __all__ = ["d_plus", "n_x", "m_spur", "mu", "mu_min", "q_min", "p_min", "n_spars
            "preserves_dense", "tv_source_bound", "tv_weighted_spec", "tv_weighted_spec_relation", "kappa_spread",
            "gd_preserves_spec", "p_ppo", "P0_xy", "q_xy", "q_x", "prm_row", "ppo_ring_hitting",
            "ppo_prm_limit", "ppo_internalises", "ppo_hitting_limit", "ppo_hitting_ring", "exact_inner_update",
+           "capped_row",
            "generic_fine_tuned_row", "p_final", "ppo_final_share", "ppo_final_rest", "no_false_edges", "dW_A",
            "dW_R", "dW_sum", "dW_pair", "p_y", "p_z", "p_zp", "s_A", "gd_step_found", "gd_step_rest", "gd_row_sum", "gd_pair",
            "gd_step", "kappa", "gd_contraction", "Delta_p", "S2", "theta_bound", "gd_tv_bound_rhs", "gd_tv_bound",

@@ -3,6 +3,8 @@
 * Pages listed in ``metacot_always_read`` are read (hence executed) on every build, even when their source
   did not change: the verification page and the claims index show the current registry, never a cached run.
 * A small script opens a collapsed claim entry when a link points at it.
+* MathJax is loaded on every page: pages whose math comes from executed cells (raw HTML of class
+  "math", as on the verification page) have no math node that Sphinx would see.
 """
 from __future__ import annotations
 
@@ -29,4 +31,5 @@ def setup(app):
     app.add_config_value("metacot_always_read", [], "env")
     app.connect("env-get-outdated", _always_read)
     app.add_js_file(None, body=OPEN_TARGET_JS)
+    app.set_html_assets_policy("always")
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -20,6 +20,10 @@ Inner loops:
 ∇J[x,y] = μ(x)·p̂(y|x)·(1[y ∈ A_x] − p̂(A_x|x)), A_x = found edges with ρ < 1+c (clipped ones give 0).
 Cap: once the found mass s(x) would exceed ε_max the row is set to s(x) = ε_max exactly (found edges
 scaled by ε_max/s, the rest by (1−ε_max)/(1−s); a common shift of the found logits) and frozen.
+Rows decouple (J is a sum over x and ∇J of row x involves row x only), so the float path runs every source row
+on its own support and assembles the per-iteration history afterwards.
+The measurements of the claims (TV summaries, the exact first gradient-ascent step, the log-ratio contraction,
+the ε → 0 extrapolation of the gradient-ascent drift, the fine-tuned family affine in ε_max) close the module.
 """
 from __future__ import annotations
 
@@ -32,7 +36,6 @@ import numpy as np
 from metacot.numerics.chain import Chain
 from metacot.numerics.errors import MetacotError
 from metacot.numerics.numbers import parse_number
-from metacot.numerics.algorithms.pretrain import softmax_rows
 
 INNER = ("exact", "gd", "sign", "sign-sparse")
 
@@ -321,6 +324,33 @@ def _sign(v: float) -> float:
     return 1.0 if v > 0 else (-1.0 if v < 0 else 0.0)
 
 
+def _gd_inner(w, old, fidx, mu_x, eps_max, c, eta, max_inner):
+    """The plain gradient-ascent inner loop of one row (the general loop of :func:`_ppo_row_float` with
+    :func:`surrogate_gradient` written out, same operations in the same order): logits and steps taken."""
+    exp, fsum = math.exp, math.fsum
+    one_c = 1 + c
+    k = 0
+    while True:
+        m = max(w)
+        z = [exp(v - m) for v in w]
+        Z = fsum(z)
+        pr = [v / Z for v in z]
+        A = [i for i in fidx if pr[i] / old[i] < one_c]
+        if not A or fsum(pr[i] for i in fidx) >= eps_max:
+            return w, k
+        if k >= max_inner:
+            raise MetacotError(f"inner gd loop did not reach the clip boundary within {max_inner} steps "
+                               "(increase eta or max_inner)")
+        sA = 0.0
+        for i in A:
+            sA += pr[i]
+        ind = [0] * len(w)
+        for i in A:
+            ind[i] = 1
+        w = [a + eta * (mu_x * v * (f - sA)) for a, v, f in zip(w, pr, ind)]
+        k += 1
+
+
 def _ppo_row_float(p0, fidx, mu_x, eps_max, c, inner, eta, max_iter, max_inner):
     """PPO-Clip on one row's support (rows decouple): the row after every outer iteration and the inner steps
     each took. ``p0``: the pretrained row on its support (floats); ``fidx``: positions of the found edges."""
@@ -337,6 +367,13 @@ def _ppo_row_float(p0, fidx, mu_x, eps_max, c, inner, eta, max_iter, max_inner):
             target = min((1 + c) * s, eps_max)
             up, down = target / s, (1 - target) / (1 - s)
             new = [v * up if i in fset else v * down for i, v in enumerate(old)]
+        elif inner == "gd":
+            w, k = _gd_inner([math.log(v) for v in old], old, fidx, mu_x, eps_max, c, eta, max_inner)
+            new = _softmax_list(w)
+            s_new = math.fsum(new[i] for i in fidx)
+            if s_new > eps_max:  # cap: land exactly on eps_max (common shift of the found logits)
+                up, down = eps_max / s_new, (1 - eps_max) / (1 - s_new)
+                new = [v * up if i in fset else v * down for i, v in enumerate(new)]
         else:
             w = [math.log(v) for v in old]
             while True:
@@ -438,6 +475,14 @@ def _tv(a, b):
 def tv_summary(result: PPOResult) -> TVSummary:
     """What a PPO run moved, row by row and weighted by the stationary law (exact for exact runs).
 
+    Parameters
+    ----------
+    result : PPOResult
+
+    Returns
+    -------
+    TVSummary
+
     Examples
     --------
     >>> from fractions import Fraction as F
@@ -520,6 +565,21 @@ def log_ratio_contraction(result: PPOResult, x: int):
     z, z' of source row x (p_old(z) > p_old(z')): 1 when the dense ratios are kept, in (0, 1) when the row
     contracts toward uniform with the order kept (claim ppo.gd-drift). Float.
 
+    Parameters
+    ----------
+    result : PPOResult
+    x : int
+        A source row.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    MetacotError
+        Fewer than two non-found entries, or all of them equal.
+
     Examples
     --------
     >>> from fractions import Fraction as F
@@ -554,9 +614,30 @@ def gd_drift_tv_limit(p0_row, found, eps_list, eps_max, c, eta_mu, *, max_inner:
     estimate, and the error is three times its change from the previous triple plus 10⁻¹² (a-posteriori;
     claim ppo.gd-drift-limit).
 
+    Parameters
+    ----------
+    p0_row : dict
+        {y: P0(x, y)}, the base row.
+    found : dict
+        {y: q(x, y)}, the found edges and their weights.
+    eps_list : sequence
+        ≥ 4 values of ε, decreasing by a constant factor, with 0 < ε q(x) < ε_max.
+    eps_max, c : number
+        Cap and clip.
+    eta_mu : float
+        Effective step η·μ(x).
+    max_inner : int
+        Most inner steps per iteration.
+
     Returns
     -------
-    (value, error, tvs)
+    (float, float, list)
+        The estimate, its error and TV(ε) for every ε.
+
+    Raises
+    ------
+    MetacotError
+        Fewer than four ε, or an initial found mass outside (0, ε_max).
 
     Examples
     --------
@@ -588,6 +669,29 @@ def fine_tuned_family(model: Chain, eps, found_edges, clip, eps_max_values, *, i
     """The fine-tuned kernels of exact PPO as one chain affine in s = ε_max: P0' + s·P1' through the kernels at the
     first two ``eps_max_values``, checked exactly at every further value (MetacotError if they are not on that
     line). Its Laurent expansion in s gives lim ε_max·E[τ] (claim ppo.internalises-prm).
+
+    Parameters
+    ----------
+    model : Chain
+        The exact pretrained model.
+    eps : Fraction
+        Its ε.
+    found_edges : list of (int, int)
+    clip : Fraction
+    eps_max_values : sequence of Fraction
+        At least three distinct caps.
+    inner : str
+        Inner loop (exact runs only).
+
+    Returns
+    -------
+    Chain
+        Same clusters, start and target; exact.
+
+    Raises
+    ------
+    MetacotError
+        Fewer than three values, a non-exact run, or kernels off the line.
 
     Examples
     --------

@@ -17,6 +17,10 @@ hitting solvers accept, in one of two forms (documented choice):
       meta-chain tools apply (spurious cross-cluster pairs of an unpruned model become extra
       "sparse" edges);
   kind="kernel": P0 = p̂, P1 = 0 (no clusters); the kernel is p̂ at every e (evaluate at e = 0).
+
+The measurements of the claims close the module: the clean-prune step, the slowest-mode rates, the two-stage KL
+curve, the extrapolated limits t·p̂_t and t·μKL_t (Stolz–Cesàro + Richardson), the asymptotic stage-2 rate
+(Aitken) and the limit of E_p̂[τ]/E_p[τ] along stage 2.
 """
 from __future__ import annotations
 
@@ -570,8 +574,21 @@ def richardson(values, ratio: float = 2.0, orders=(1, 2)) -> list:
     """Richardson tables: ``values[j]`` = f(h_j) with h_{j+1} = h_j/ratio and f(h) = f(0) + c₁h + c₂h² + …;
     level k removes the h^{orders[k−1]} term: R_k[j] = (ratio^p R_{k−1}[j+1] − R_{k−1}[j])/(ratio^p − 1).
 
-    Returns the list of levels ``[values, R_1, R_2, …]`` (each one shorter than the last). Used with
-    h = 1/t by :func:`spurious_decay_limits` and :func:`one_stage_kl_limits`.
+    Used with h = 1/t by :func:`spurious_decay_limits` and :func:`one_stage_kl_limits`.
+
+    Parameters
+    ----------
+    values : sequence of float
+        f(h_0), f(h_1), … at h_{j+1} = h_j/ratio.
+    ratio : float
+        The step ratio h_j/h_{j+1}.
+    orders : sequence of int
+        The powers of h removed, one per level.
+
+    Returns
+    -------
+    list of list of float
+        ``[values, R_1, R_2, …]``, each level one entry shorter than the last.
 
     Examples
     --------
@@ -592,6 +609,15 @@ def richardson(values, ratio: float = 2.0, orders=(1, 2)) -> list:
 def aitken(a: float, b: float, c: float) -> float:
     """Aitken's Δ² limit of three consecutive terms of a sequence converging geometrically:
     c − (c − b)²/((c − b) − (b − a)) (c itself when the second difference vanishes).
+
+    Parameters
+    ----------
+    a, b, c : float
+        Consecutive terms.
+
+    Returns
+    -------
+    float
 
     Examples
     --------
@@ -670,6 +696,19 @@ def slowest_mode_rates(P, mu, eta, mask, W=None):
     (equal sparse weights) never excite the antisymmetric modes, since GD preserves the symmetry.
     Rows with one kept pair, or no excited mode, get λ = rate = inf. Claim pretrain.two-stage.
 
+    Parameters
+    ----------
+    P : ndarray
+        True kernel p^ε.
+    mu : ndarray
+        Data law μ.
+    eta : float
+        Step size η.
+    mask : ndarray of bool
+        The kept support.
+    W : ndarray, optional
+        Logits at the start of stage 2 (restricts λ to the excited modes).
+
     Returns
     -------
     (ndarray, ndarray)
@@ -711,6 +750,15 @@ def slowest_mode_rates(P, mu, eta, mask, W=None):
 def two_stage_kl_curve(P, mu, eta, theta, T2, T1=None):
     """Stage 1 to a clean prune (or T1 steps), prune at θ, stage 2 for T2 steps; the μ-weighted KL after
     every stage-2 step, and the one-stage (no prune) KL at the same total times.
+
+    Parameters
+    ----------
+    P, mu, eta, theta
+        True kernel, data law, step size, pruning threshold.
+    T2 : int
+        Stage-2 steps.
+    T1 : int, optional
+        Stage-1 steps (default: up to the clean prune, :func:`clean_prune_time`).
 
     Returns
     -------
@@ -780,6 +828,20 @@ def spurious_decay_limits(P, mu, eta, t0: int, levels: int = 4) -> list:
     is d₊/(n_x η μ(x)) (claim pretrain.spurious-decay). Spurious pairs of a row move together (equal
     gradients from equal logits), so one pair per row is read.
 
+    Parameters
+    ----------
+    P, mu, eta
+        True kernel, data law, step size.
+    t0 : int
+        First time of the geometric sequence t0·2^j.
+    levels : int
+        Number of times (≥ 3); the cost is about t0·2^levels GD steps.
+
+    Raises
+    ------
+    MetacotError
+        t0 < 1 or levels < 3.
+
     Returns
     -------
     list of RowLimit
@@ -820,6 +882,11 @@ def one_stage_kl_limits(P, mu, eta, t0: int, levels: int = 4) -> list:
     to first order, (n_x − d₊)·p̂_t, so the limit is (n_x − d₊)·d₊/(n_x η): the one-stage error is Θ(1/t)
     (claim pretrain.one-stage-stuck).
 
+    Parameters
+    ----------
+    P, mu, eta, t0, levels
+        As for :func:`spurious_decay_limits`.
+
     Returns
     -------
     list of RowLimit
@@ -854,6 +921,22 @@ def one_stage_kl_limits(P, mu, eta, t0: int, levels: int = 4) -> list:
 def loglog_slope(P, mu, eta, t1: int, t2: int) -> float:
     """Slope of log KL_μ(t) against log t between steps t1 < t2 of stage-1 GD from W = 0 (no prune), KL_μ the
     μ-weighted KL(p ‖ p̂_t): → −1 when the error is Θ(1/t) (claim pretrain.one-stage-stuck).
+
+    Parameters
+    ----------
+    P, mu, eta
+        True kernel, data law, step size.
+    t1, t2 : int
+        The two steps, 0 < t1 < t2.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    MetacotError
+        Not 0 < t1 < t2.
 
     Examples
     --------
@@ -897,6 +980,24 @@ def stage_two_kl_rate(P, mu, eta, theta, *, windows=(1e-10, 1e-11, 1e-12), max_s
     The span h = round(1/r) steps (r the raw local rate at the first window) makes each span rate a ratio of
     KL values e-fold apart (KL keeps ~9 digits there: :func:`kl_rows`). The linearised prediction is
     −2 log(1 − η μ(x*) λ(x*)) for the slowest excited mode (:func:`slowest_mode_rates`).
+
+    Parameters
+    ----------
+    P, mu, eta, theta
+        True kernel, data law, step size, pruning threshold.
+    windows : tuple of float
+        KL levels at which the Aitken estimates are taken.
+    max_steps : int
+        Most stage-2 steps.
+
+    Returns
+    -------
+    StageTwoRate
+
+    Raises
+    ------
+    MetacotError
+        No clean prune, or stage 2 does not reach the windows.
 
     Examples
     --------
@@ -965,6 +1066,22 @@ def _mode_share(P, mu, W, mask, eta, rate) -> float:
 def fitted_kl_rate(kl, lo: float = 1e-12, hi: float = 1e-8) -> float:
     """Least-squares slope −d log KL/dt over the steps with lo ≤ KL ≤ hi (claim pretrain.one-stage-stuck).
 
+    Parameters
+    ----------
+    kl : sequence of float
+        KL after every step.
+    lo, hi : float
+        The fit window.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    MetacotError
+        Fewer than three values in the window.
+
     Examples
     --------
     >>> round(fitted_kl_rate(np.exp(-0.1 * np.arange(400)) * 1e-3), 12)
@@ -996,6 +1113,28 @@ def hitting_ratio_limit(chain: Chain, eps, step: int, count: int = 5, *, start=N
     """Two-stage GD (clean prune at p_min/2, η = 1/max μ), then E_p̂[τ]/E_p[τ] every ``step`` stage-2 steps
     (``count`` checkpoints ≥ 4); E_p exact (rational state reduction), E_p̂ float (subtraction-free, relative
     error ~10⁻¹³). The ratio − 1 decays geometrically with the logit error (claim pretrain.recovers-kernel).
+
+    Parameters
+    ----------
+    chain : Chain
+        The true chain (exact for exact E_p).
+    eps : Fraction or float
+        Training ε.
+    step : int
+        Stage-2 steps between checkpoints.
+    count : int
+        Checkpoints (≥ 4).
+    start, target : int, optional
+        Default: the chain's.
+
+    Returns
+    -------
+    HittingRatioLimit
+
+    Raises
+    ------
+    MetacotError
+        count < 4 or step < 1.
 
     Examples
     --------

@@ -34,14 +34,54 @@ def almost_sure_states(adj_rows: Sequence, targets: set[int]) -> np.ndarray:
     """Boolean mask of states from which the target set is hit with probability 1.
 
     adj_rows[x] is an iterable of successors of x (support of the kernel); see almost_sure_states_csr.
+    Small inputs (at most ALMOST_SURE_PY_MAX edges) are searched in plain Python (no sparse matrix built).
+
+    Examples
+    --------
+    >>> almost_sure_states([[0, 1], [0, 2], [2]], {0}).tolist()
+    [True, False, False]
     """
     n = len(adj_rows)
+    if sum(map(len, adj_rows)) <= ALMOST_SURE_PY_MAX:
+        return _almost_sure_py(adj_rows, targets)
     ii = [x for x in range(n) for _ in adj_rows[x]]
     jj = [y for x in range(n) for y in adj_rows[x]]
     S = sp.csr_matrix((np.ones(len(ii), dtype=bool), (ii, jj)), shape=(n, n), dtype=bool)
     tmask = np.zeros(n, dtype=bool)
     tmask[list(targets)] = True
     return almost_sure_states_csr(S, tmask)
+
+
+ALMOST_SURE_PY_MAX = 20000  # edges up to which almost_sure_states runs a plain-Python search
+
+
+def _almost_sure_py(adj_rows, targets) -> np.ndarray:
+    """almost_sure_states by two breadth-first searches on the reversed graph (targets absorbing)."""
+    n = len(adj_rows)
+    rev = [[] for _ in range(n)]
+    for x in range(n):
+        if x in targets:
+            continue
+        for y in adj_rows[x]:
+            if y != x:
+                rev[y].append(x)
+
+    def back(seeds):
+        seen = [False] * n
+        stack = list(seeds)
+        for v in stack:
+            seen[v] = True
+        while stack:
+            v = stack.pop()
+            for u in rev[v]:
+                if not seen[u]:
+                    seen[u] = True
+                    stack.append(u)
+        return seen
+
+    reach = back(targets)
+    bad = back([x for x in range(n) if not reach[x]])
+    return np.array([not b for b in bad], dtype=bool)
 
 
 def hitting_reduction(rows: Sequence[dict], exit_mass: Sequence, cost: Sequence, order=None) -> list:

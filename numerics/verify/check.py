@@ -155,10 +155,6 @@ def evaluate_instance(claim: Claim, part: Part, iid: str, params: dict, seed: in
         res = result("inconclusive", f"measure raised {tb}")
         res.crashed = True
         return res
-    if isinstance(measured, InstanceResult):       # transitional: a legacy check decided by itself
-        measured.params, measured.id, measured.part, measured.rung = shown, iid, part.name, part.rung
-        measured.relation = measured.relation or "vs"
-        return measured
     bindings = measured if isinstance(measured, list) else [measured]
     if not bindings or not all(isinstance(b, dict) for b in bindings):
         return result("inconclusive", f"measure() must return a dict {{symbol: value}} or a list of them, "

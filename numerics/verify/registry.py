@@ -295,8 +295,6 @@ def claim_problem(claim: Claim) -> str:
         return "id must be a non-empty string of letters, digits and ._:-"
     if not isinstance(claim.statement, sympy.Basic):
         return f"statement must be a sympy relation, got {type(claim.statement).__name__}"
-    if any(p.name == "legacy" for p in claim.parts):   # transitional (verify/legacy.py)
-        return ""
     try:
         relations_of(claim.statement)
         for p in claim.parts:

@@ -122,3 +122,30 @@ def test_statements_and_symbols():
     assert set(th.gd_step.free_symbols) >= {th.dW_A, th.dW_R, th.dW_sum, th.dW_pair, th.s_A, eta, th.mu}
     for name in th.__all__:
         assert hasattr(th, name)
+
+
+def test_capped_row_against_exact_ppo_with_a_false_positive():
+    """The symbolic capped row against the library's exact PPO on ring(3, 3) with the dense edge (0, 1) misread as
+    sparse: every found edge ends at ε_max p₀/s₀, the rest at (1 − ε_max) p₀/(1 − s₀), TV = ε_max − s₀."""
+    from metacot.numerics.algorithms.ppo import ppo_clip
+    from metacot.numerics.families import ring
+
+    found, rest = th.capped_row(2, 2)
+    for cse in found:
+        assert sp.simplify(cse[th.p_final] - cse[eps_max] * cse[th.p0] / cse[th.s0]) == 0
+    for cse in rest:
+        assert sp.simplify(cse[th.p_final] - (1 - cse[eps_max]) * cse[th.p0] / (1 - cse[th.s0])) == 0
+        assert sp.simplify(cse[th.TV_x] - (cse[eps_max] - cse[th.s0])) == 0
+    chain = ring(3, 3, 1)
+    e, cap = Fraction(1, 1000), Fraction(1, 2)
+    r = ppo_clip(chain, e, list(chain.sparse_edges()) + [(0, 1)], cap, Fraction(1, 2))
+    K0 = chain.kernel_exact(e)
+    s_0 = K0[0][1] + K0[0][5]                      # found at source 0: the sparse edge (0, 5) and (0, 1)
+    f = sp.symbols("f_1:3", positive=True)
+    rr = sp.symbols("r_1:3", positive=True)
+    d = sp.Symbol("d", positive=True)
+    at = {f[0]: K0[0][1], f[1]: K0[0][5], rr[0]: K0[0][0], rr[1]: K0[0][2], d: cap - s_0}
+    for y, cse in zip((1, 5), found):
+        assert r.kernel[0][y] == cse[th.p_final].subs(at)
+    for y, cse in zip((0, 2), rest):
+        assert r.kernel[0][y] == cse[th.p_final].subs(at)

@@ -218,6 +218,14 @@ _SIGN_JUST = ("float sign loops: every probability and TV is a sum / product of 
               "(1.1e-16 relative each): tolerance 1e-11 relative")
 
 
+@preserves.part("proved-row", statement=sp.And(th.preserves_dense_ratio, th.preserves_tv_row), rung="proved",
+                instances=[{"inner": "exact", "row": "generic"}])
+def preserves_proved(inner, row):
+    """Generic source row below the cap (two found entries, two others, symbolic): the exact updates compose into
+    s₀ → ε_max (metacot.theory.pretrain_ppo.capped_row); every non-found entry and the row's TV."""
+    return th.capped_row(2, 2)[1]
+
+
 @preserves.part("untouched", statement=th.preserves_untouched, rung="exact",
                 instances=_r2_exact_grid(False) + _r2_sign_grid(False), quick=_r2_exact_grid(True) + _r2_sign_grid(True))
 def preserves_untouched(**params):
@@ -646,6 +654,19 @@ def _r4_cases(params, found_side):
                 out.append({th.p_final: r.kernel[x].get(y, Fraction(0)), th.p0: v, th.s0: s0,
                             "note": f"({x}, {y})" + (" false positive" if (x, y) in false else "")})
     return chain, eps, r, out
+
+
+@no_false.part("proved-found", statement=th.ppo_final_share, rung="proved", instances=[{"row": "generic"}])
+def no_false_proved_found(row):
+    """Generic row, any found set (a false positive is a found edge like any other), symbolic entries and cap:
+    metacot.theory.pretrain_ppo.capped_row."""
+    return th.capped_row(2, 2)[0]
+
+
+@no_false.part("proved-rest", statement=th.ppo_final_rest, rung="proved", instances=[{"row": "generic"}])
+def no_false_proved_rest(row):
+    """The other entries of the same generic row."""
+    return th.capped_row(2, 2)[1]
 
 
 @no_false.part("found", statement=th.ppo_final_share, rung="exact", instances=_r4_grid(False), quick=_r4_grid(True))

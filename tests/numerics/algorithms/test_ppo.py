@@ -245,3 +245,122 @@ def test_cli_finetune_json(tmp_path, capsys):
     assert "eps_max" in capsys.readouterr().err
     assert main(["finetune", str(path), "--eps", "1/1000", "--eps-max", "1/5", "--clip", "1/4",
                  "--edges", "0,x"]) == 2
+
+
+# ----------------------------------------------------------------------------- measurements of the claims
+from metacot.numerics.algorithms.ppo import (fine_tuned_family, gd_drift_tv_limit, gd_step_exact,  # noqa: E402
+                                             log_ratio_contraction, surrogate_gradient, tv_summary)
+from metacot.numerics.families import family_chain, two_one, tv_weighted_4  # noqa: E402
+
+
+def test_surrogate_gradient_against_sympy_differentiation():
+    import sympy as sp
+
+    w = sp.symbols("w0:4", real=True)
+    Z = sum(sp.exp(v) for v in w)
+    J = sp.Rational(2, 5) * (sp.exp(w[1]) + sp.exp(w[3])) / Z        # μ = 2/5, A = {1, 3}
+    at = {w[0]: sp.log(sp.Rational(1, 2)), w[1]: sp.log(sp.Rational(1, 8)), w[2]: sp.log(sp.Rational(1, 4)),
+          w[3]: sp.log(sp.Rational(1, 8))}
+    ref = [sp.nsimplify(sp.diff(J, v).subs(at)) for v in w]
+    p = [Fraction(1, 2), Fraction(1, 8), Fraction(1, 4), Fraction(1, 8)]
+    assert surrogate_gradient(p, [1, 3], [1, 3], Fraction(2, 5)) == [Fraction(int(r.p), int(r.q)) for r in ref]
+
+
+def test_gd_step_exact_matches_a_float_finite_difference_of_the_surrogate():
+    row = {0: Fraction(1, 4) * Fraction(999, 1000), 1: Fraction(3, 4) * Fraction(999, 1000), 2: Fraction(1, 1000)}
+    d = gd_step_exact(row, [2], Fraction(2, 5), Fraction(5))
+    assert sum(d.values()) == 0
+    w = np.log([float(row[y]) for y in range(3)])
+    h = 1e-6
+
+    def J(v):
+        p = np.exp(v) / np.exp(v).sum()
+        return 0.4 * p[2]
+    for z in range(3):
+        e = np.zeros(3)
+        e[z] = h
+        fd = 5 * (J(w + e) - J(w - e)) / (2 * h)           # central difference: O(h²) + 1e-16/h ≈ 1e-10
+        assert abs(fd - float(d[z])) < 1e-9
+
+
+def test_tv_summary_against_direct_float_computation():
+    chain = tv_weighted_4()
+    eps, cap, c = Fraction(1, 1000), Fraction(1, 10), Fraction(1, 2)
+    r = ppo_clip(chain, eps, list(chain.sparse_edges()), cap, c)
+    t = tv_summary(r)
+    K0, K1 = chain.kernel(eps).toarray(), r.dense()
+    tv_rows = 0.5 * np.abs(K1 - K0).sum(axis=1)
+    from metacot.numerics.algorithms.pretrain import stationary_law
+    mu = stationary_law(K0)
+    assert abs(float(t.tv_mu) - float(mu @ tv_rows)) < 1e-15
+    assert t.tv_mu == Fraction(198, 3667) and t.n_out == 1 and t.M_min == 2
+    assert t.tv_mu == cap * t.mu_sources - t.m0 and t.tv_mu > cap * t.n_out / t.M_min   # the refuted bound
+    # float (sign) run: same summary fields, the TV of every source row is ε_max − s₀
+    rs = ppo_clip(chain, eps, list(chain.sparse_edges()), cap, c, inner="sign", eta=0.05)
+    for x, rc in tv_summary(rs).rows.items():
+        assert abs(rc.tv - (0.1 - rc.s0)) < 1e-15 and max(rc.factors) / min(rc.factors) - 1 < 1e-13
+
+
+def test_gd_contraction_and_equal_rows():
+    r = ppo_clip(two_one(), Fraction(1, 1000), [(0, 2), (2, 0)], Fraction(1, 20), Fraction(1, 2), inner="gd", eta=5)
+    K0, K1 = r.initial, r.dense()
+    kappa = log_ratio_contraction(r, 0)
+    assert kappa == pytest.approx(math.log(K1[0, 1] / K1[0, 0]) / math.log(3), rel=1e-14)
+    assert 0 < kappa < 1
+    assert 0.5 * np.abs(K1[0] - K0[0]).sum() == pytest.approx(0.20043222334687646, rel=1e-12)  # spec 03: 0.2004
+    with pytest.raises(MetacotError, match="fewer than two"):
+        log_ratio_contraction(r, 2)
+    rr = ppo_clip(ring(3, 3, 1), Fraction(1, 1000), list(ring(3, 3, 1).sparse_edges()), Fraction(1, 10),
+                  Fraction(1, 2), inner="gd", eta=5)
+    with pytest.raises(MetacotError, match="equal"):
+        log_ratio_contraction(rr, 0)
+
+
+def test_fine_tuned_family_is_the_prm_guided_chain():
+    from metacot.numerics.algorithms.search import prm_guided
+
+    chain = random_chain(11, [2, 3, 2])
+    found = list(chain.sparse_edges())
+    G = fine_tuned_family(chain, Fraction(1, 10**7), found, Fraction(1, 3), [Fraction(1, 100), Fraction(1, 50),
+                                                                              Fraction(1, 20)])
+    H = prm_guided(chain, found)
+    for s in (Fraction(1, 7), Fraction(1, 1000)):
+        assert G.kernel_exact(s) == H.kernel_exact(s)
+    with pytest.raises(MetacotError, match="three distinct"):
+        fine_tuned_family(chain, Fraction(1, 10**7), found, Fraction(1, 3), [Fraction(1, 100), Fraction(1, 50)])
+
+
+def test_gd_drift_limit_extrapolation_against_full_ppo_runs():
+    """gd_drift_tv_limit runs one row with effective step η·μ(x): the same TVs as ppo_clip on the chain with
+    η = eta_mu/μ(0); the extrapolated limit is the conjectured TV(P0(0,·), (0.475, 0.475, 0.05)) = 11/40 within its
+    error bar."""
+    from metacot.numerics.algorithms.pretrain import stationary_law
+
+    chain = two_one()
+    eps_list = [Fraction(1, 200), Fraction(1, 2000), Fraction(1, 20000), Fraction(1, 200000)]
+    v, err, tvs = gd_drift_tv_limit({0: Fraction(1, 4), 1: Fraction(3, 4)}, {2: 1}, eps_list, Fraction(1, 20),
+                                    Fraction(1, 2), 2.0)
+    for e, tv in zip(eps_list[:2], tvs[:2]):
+        mu0 = stationary_law(chain.kernel(e).toarray())[0]
+        r = ppo_clip(chain, e, [(0, 2)], Fraction(1, 20), Fraction(1, 2), inner="gd", eta=2.0 / mu0)
+        assert 0.5 * np.abs(r.dense()[0] - r.initial[0]).sum() == pytest.approx(tv, rel=1e-9)
+    assert all(a < b for a, b in zip(tvs, tvs[1:]))           # the dense law keeps contracting as s₀ → 0
+    assert abs(v - 0.275) <= err < 0.01
+    with pytest.raises(MetacotError, match="four"):
+        gd_drift_tv_limit({0: Fraction(1, 2), 1: Fraction(1, 2)}, {2: 1}, [1e-2, 1e-3], 0.1, 0.5, 1.0)
+
+
+def test_named_counterexample_chains_are_families():
+    assert family_chain({"family": "two-one"}).kernel_exact(0) == two_one().kernel_exact(0)
+    assert sorted(family_chain({"family": "tv-weighted-4"}).sparse_edges()) == [(0, 2), (3, 0)]
+
+
+def test_float_row_engine_records_per_source_inner_steps():
+    chain = ring(3, 3, 1)
+    r = ppo_clip(chain, Fraction(1, 1000), list(chain.sparse_edges()), Fraction(1, 5), Fraction(1, 4), inner="sign",
+                 eta=0.05)
+    assert len(r.history.inner_steps_per_source) == len(r.history.found_mass) == r.iterations
+    first = r.history.inner_steps_per_source[0]
+    assert set(first) == {0, 3, 6} and r.history.inner_steps[0] == max(first.values())
+    # first iteration from s = 1e-3, h = 2η = 0.1: k* = ⌈δ/h⌉ with e^δ = 1.25·0.999/(1 − 1.25e-3) → δ = 0.22339
+    assert first[0] == 3

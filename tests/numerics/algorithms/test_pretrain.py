@@ -1,5 +1,6 @@
 """Tests for metacot.numerics.algorithms.pretrain (Alg. 1): gradients, decoupling, GD monotonicity, two-stage, SGD, CLI."""
 import json
+import math
 from fractions import Fraction
 
 import mpmath
@@ -258,8 +259,8 @@ def test_cli_pretrain_json(tmp_path, capsys):
 
 
 # ----------------------------------------------------------------------------- measurements of the claims
-from metacot.numerics.algorithms.pretrain import (aitken, fitted_kl_rate, hitting_ratio_limit, loglog_slope,  # noqa: E402
-                                                  one_stage_kl_limits, richardson, slowest_mode_rates,
+from metacot.numerics.algorithms.pretrain import (aitken, clean_prune_time, fitted_kl_rate,  # noqa: E402
+                                                  hitting_ratio_limit, loglog_slope, one_stage_kl_limits, richardson, slowest_mode_rates,
                                                   spurious_decay_limits, stage_two_kl_rate, two_stage_kl_curve)
 
 
@@ -355,7 +356,7 @@ def test_two_stage_curve_contrast_and_fitted_rate():
 
 
 def test_hitting_ratio_limit_is_one_with_exact_hitting_times():
-    r = hitting_ratio_limit(ring(3, 3, 1), Fraction(1, 100), 100)
+    r = hitting_ratio_limit(ring(3, 3, 1), Fraction(1, 100), 100, 8)
     assert r.clean and abs(r.value - 1) <= r.error < 1e-9
     # the ratios approach 1 geometrically from above (slower pretrained escape before convergence)
     dev = [v - 1 for v in r.ratios]

@@ -20,8 +20,6 @@ from metacot.numerics.verify.runner import run_claims
 def _audit_cases():
     cases = []
     for c in load_builtin_claims().values():
-        if any(p.name == "legacy" for p in c.parts):
-            continue                       # not yet statement-driven (verify/legacy.py): nothing to perturb
         for p in c.parts:
             if c.expect == "refuted":
                 if c.counterexample.startswith(p.name + "/"):
@@ -57,8 +55,6 @@ def test_statement_perturbation_flips_a_verdict(claim_id, part_name, how):
             f"{claim_id} part {part_name}: perturbing relation {how} left every quick instance {set(verdicts)}")
 
 
-def test_every_statement_driven_claim_is_audited():
+def test_every_claim_is_audited():
     audited = {cid for cid, _, _ in _audit_cases()}
-    for c in load_builtin_claims().values():
-        if not any(p.name == "legacy" for p in c.parts):
-            assert c.id in audited
+    assert audited == set(load_builtin_claims())
