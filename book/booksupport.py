@@ -104,11 +104,93 @@ def panels(n: int = 1, height: float | None = None, **kw):
     return fig, axes
 
 
-def show(fig, *, alt: str = "") -> None:
-    """Display ``fig`` as inline SVG drawn in the theme's colours, and close it."""
+def _display_points(ax):
+    """Display coordinates of what an axes shows as data: line vertices (and points along each segment),
+    scatter points, error bars and histogram bars."""
+    import numpy as np
+    from matplotlib.collections import LineCollection, PathCollection
+    from matplotlib.container import BarContainer
+
+    pts = []
+
+    def along(xy):
+        xy = np.asarray(xy, dtype=float)
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        if len(xy) < 2:
+            return xy
+        out = [xy]
+        for k in range(1, 12):
+            out.append(xy[:-1] + (xy[1:] - xy[:-1]) * (k / 12))
+        return np.vstack(out)
+
+    for line in ax.lines:
+        if not line.get_visible() or len(line.get_xydata()) == 0:
+            continue
+        xy = line.get_transform().transform(line.get_xydata())
+        pts.append(along(xy) if line.get_linestyle() not in ("None", "none", "", " ") else xy)
+    for coll in ax.collections:
+        if isinstance(coll, LineCollection):
+            for seg in coll.get_segments():
+                if len(seg):
+                    pts.append(along(coll.get_transform().transform(seg)))
+        elif isinstance(coll, PathCollection) and len(coll.get_offsets()):
+            pts.append(coll.get_offset_transform().transform(coll.get_offsets()))
+    for cont in ax.containers:
+        if isinstance(cont, BarContainer):
+            for bar in cont.patches:
+                bb = bar.get_window_extent()
+                pts.append(np.array([[bb.x0, bb.y1], [(bb.x0 + bb.x1) / 2, bb.y1], [bb.x1, bb.y1]]))
+    return np.vstack(pts) if pts else np.zeros((0, 2))
+
+
+def legend_problems(fig) -> list[str]:
+    """What a legend or a text label inside the axes covers: plotted data (lines, markers, error bars,
+    bars) or another label (issue 17: legends that cover nothing); and tick labels that overlap."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    out = []
+    for i, ax in enumerate(fig.axes):
+        pts = _display_points(ax)
+        boxes = []
+        leg = ax.get_legend()
+        if leg is not None and leg.get_visible():
+            boxes.append(("legend", leg.get_window_extent(renderer)))
+        for t in ax.texts:
+            if t.get_visible() and t.get_text().strip():
+                boxes.append((f"label {t.get_text()!r}", t.get_window_extent(renderer)))
+        for name, bb in boxes:
+            inside = ((pts[:, 0] > bb.x0 + 1) & (pts[:, 0] < bb.x1 - 1) & (pts[:, 1] > bb.y0 + 1) & (pts[:, 1] < bb.y1 - 1))
+            if inside.any():
+                out.append(f"axes {i + 1}: the {name} covers {int(inside.sum())} plotted point(s)")
+        for a in range(len(boxes)):
+            for b in range(a + 1, len(boxes)):
+                if boxes[a][1].overlaps(boxes[b][1]):
+                    out.append(f"axes {i + 1}: the {boxes[a][0]} overlaps the {boxes[b][0]}")
+        for name, labels in (("x", ax.get_xticklabels()), ("y", ax.get_yticklabels())):
+            shown = [t for t in labels if t.get_visible() and t.get_text().strip()]
+            ext = [t.get_window_extent(renderer) for t in shown]
+            for a in range(len(ext)):
+                for b in range(a + 1, len(ext)):
+                    if ext[a].overlaps(ext[b]):
+                        out.append(f"axes {i + 1}: {name} tick labels {shown[a].get_text()!r} and "
+                                   f"{shown[b].get_text()!r} overlap")
+    return out
+
+
+def show(fig, *, alt: str = "", check: bool = True) -> None:
+    """Display ``fig`` as inline SVG drawn in the theme's colours, and close it. Raises ValueError when a
+    legend or a label covers data (see :func:`legend_problems`)."""
+    if check:
+        if not fig.legends and not fig.get_constrained_layout():
+            fig.tight_layout()
+        problems = legend_problems(fig)
+        if problems:
+            plt.close(fig)
+            raise ValueError("figure: " + "; ".join(problems))
     _FIG_COUNTER[0] += 1
     prefix = f"f{os.getpid() % 10000}x{_FIG_COUNTER[0]}-"
-    fig.tight_layout() if not fig.get_constrained_layout() else None
+    if not fig.legends and not fig.get_constrained_layout():
+        fig.tight_layout()
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", pad_inches=0.04)
     plt.close(fig)
@@ -128,6 +210,19 @@ def show(fig, *, alt: str = "") -> None:
     svg = svg.replace("<svg ", f'<svg class="metacot-svg" role="img" aria-label="{label}" '
                                f'style="width: min(100%, {w_px:.0f}px)" ', 1)
     display(HTML(f'<div class="metacot-figure">{svg}</div>'))
+
+
+def legend_below(fig, axes, ncol: int = 2, **kw):
+    """One legend for ``axes`` (an axes or a list), below the figure: it covers nothing."""
+    axs = axes if isinstance(axes, (list, tuple)) else [axes]
+    handles, labels = [], []
+    for ax in axs:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels and not lab.startswith("_"):
+                handles.append(h)
+                labels.append(lab)
+    fig.tight_layout()
+    return fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol, **kw)
 
 
 def log_ticks(ax, values, axis: str = "x", labels=None) -> None:
@@ -284,7 +379,7 @@ def short(v, digits: int = 7) -> str:
         if len(s) <= 17:
             return s
         p, q = s.split("/")
-        return _decimal(p, q, digits) + f" (rational, {len(p.lstrip('-'))}/{len(q)} digits)"
+        return _decimal(p, q, digits) + "…"
     if re.fullmatch(r"-?\d+", s):
         return s if len(s) <= 15 else _decimal(s, "1", digits)
     try:
@@ -630,8 +725,9 @@ def verification_summary() -> None:
     rungs = ", ".join(f"{n} {r}" for r, n in s["strongest_rung"].items() if n)
     lines = [f"**{s['claims']} claims**, {s['meet_expectation']} meet their expectation: {s['hold']} hold, "
              f"{s['refuted_as_expected']} are refuted as expected, {s['fail']} fail, {s['not_refuted']} are no longer "
-             f"refuted, {s['inconclusive']} are inconclusive. Strongest evidence per claim: {rungs}.", "",
-             "```{list-table}", ":header-rows: 1", ":class: verification-summary", ":widths: 32 14 14 10 20 10", "",
+             f"refuted, {s['inconclusive']} are inconclusive. Strongest evidence per claim: {rungs}. The last column counts the "
+             f"quick instances that support the outcome (they hold; for a refuted statement, they refute it).", "",
+             "```{list-table}", ":header-rows: 1", ":class: verification-summary", ":widths: 28 15 14 12 18 13", "",
              "* - claim", "  - statement", "  - evidence", "  - expected", "  - outcome", "  - instances"]
     for c in rep["claims"]:
         good, n = _counts(c)
@@ -707,7 +803,7 @@ def instances_table(c: dict) -> str:
                         f'{_symbolic_block(i, "predicted")}</td></tr>')
         if note:
             rows.append(f'<tr class="note"><td colspan="7">note: {html.escape(note)}</td></tr>')
-    cols = "".join(f'<col style="width: {w}%">' for w in (31, 17, 4, 17, 10, 11, 10))
+    cols = "".join(f'<col style="width: {w}%">' for w in (29, 17, 4, 17, 9, 13, 11))
     head = "".join(f"<th>{h}</th>" for h in ("instance · rung", "measured", "", "predicted", "slack", "tolerance",
                                                  "verdict"))
     return (f'<table class="metacot-table instances"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead>'
@@ -825,9 +921,11 @@ def claims_index() -> None:
     for name, (page, cids) in idx["figures"].items():
         for cid in cids:
             figs_of.setdefault(cid, []).append(name)
-    out = ["```{list-table}", ":header-rows: 1", ":class: claims-index", ":widths: 36 22 15 27", "",
+    out = ["```{list-table}", ":header-rows: 1", ":class: claims-index", ":widths: 33 18 13 36", "",
            "* - claim · reproduce", "  - paper", "  - in this book", "  - tests (tests/numerics/…)"]
-    for c in rep["claims"]:
+    order = list(AREA_CHAPTER)
+    for c in sorted(rep["claims"], key=lambda c: order.index(c["id"].split(".")[0]) if c["id"].split(".")[0] in order
+                    else len(order)):
         where = "<br>".join([thm_ref(c["id"], idx)] + [f"{{numref}}`{f}`" for f in figs_of.get(c["id"], [])])
         tests = "<br>".join(f"`{t.replace('tests/numerics/', '')}`" for t in tests_for(c["id"]) if t != MUTATION_AUDIT)
         out += [f"* - {{ref}}`{c['id']} <{anchor(c['id'])}>`<br>`{reproduce_command(c)}`",

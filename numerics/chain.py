@@ -462,7 +462,7 @@ class Chain:
         S0 = self.support(None)
         label = np.empty(self.n, dtype=np.int64)
         label[arr] = np.repeat(np.arange(K, dtype=np.int64), sizes)
-        rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(S0.indptr))
+        rows = np.repeat(np.arange(self.n, dtype=S0.indices.dtype), np.diff(S0.indptr))
         leak = np.flatnonzero(label[rows] != label[S0.indices])
         if leak.size:
             x, y = int(rows[leak[0]]), int(S0.indices[leak[0]])
@@ -489,10 +489,7 @@ class Chain:
             label[flat] = np.repeat(np.arange(K, dtype=np.int64), sizes)
         S0 = sp.csr_matrix(S0)
         offsets = np.concatenate([[0], np.cumsum(sizes)])[:-1]
-        rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(S0.indptr))
-        cols = S0.indices.astype(np.int64)
-        loop = np.zeros(n, dtype=bool)
-        loop[rows[rows == cols]] = True
+        loop = S0.diagonal() != 0
         has_loop = np.logical_or.reduceat(loop[flat], offsets)
         _, scc = connected_components(S0, directed=True, connection="strong")
         sf = scc[flat]
@@ -501,7 +498,8 @@ class Chain:
         period = np.ones(K, dtype=np.int64)
         need = np.flatnonzero(irreducible & ~has_loop)
         if need.size:
-            period[need] = _block_periods(S0, rows, cols, label, flat[offsets[need]], need, K)
+            rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(S0.indptr))
+            period[need] = _block_periods(S0, rows, S0.indices.astype(np.int64), label, flat[offsets[need]], need, K)
         bad = np.flatnonzero(~irreducible | (period != 1))
         if bad.size:
             k = int(bad[0])
@@ -514,7 +512,7 @@ class Chain:
     def _computed_clusters(self):
         S = self.support(None)
         ncomp, lab = connected_components(S, directed=True, connection="strong")
-        rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(S.indptr))
+        rows = np.repeat(np.arange(self.n, dtype=S.indices.dtype), np.diff(S.indptr))
         out = lab[rows] != lab[S.indices]
         leaves = np.zeros(ncomp, dtype=bool)
         leaves[lab[rows[out]]] = True
@@ -572,10 +570,11 @@ class Chain:
             raise ChainError(f"cluster {int(np.flatnonzero(sizes == 0)[0])} is empty (labels must be 0..K−1, each used)")
         flat = np.argsort(labels, kind="stable")
         S0 = self.support(None)
-        rows = np.repeat(np.arange(self.n, dtype=np.int64), np.diff(S0.indptr))
-        leak = np.flatnonzero(labels[rows] != labels[S0.indices])
+        lab_c = labels.astype(np.int32) if K < 2**31 - 1 else labels
+        leak = np.flatnonzero(np.repeat(lab_c, np.diff(S0.indptr)) != lab_c[S0.indices])
         if leak.size:
-            x, y = int(rows[leak[0]]), int(S0.indices[leak[0]])
+            x = int(np.searchsorted(S0.indptr, leak[0], side="right") - 1)
+            y = int(S0.indices[leak[0]])
             raise ChainError(f"cluster {labels[x]} is not a closed class of P0: P0[{x},{y}] > 0 leaves it")
         self._check_blocks(S0, None, flat, sizes, labels)
         self.__dict__.pop("_given_list", None)

@@ -298,7 +298,7 @@ def canonical_escape_lumped():
     Examples
     --------
     >>> canonical_escape_lumped()
-    epsilon*q/(M + epsilon*q)
+    \\varepsilon*q/(M + \\varepsilon*q)
     """
     ps = sp.Symbol("pi_s", positive=True)
     sol = sp.solve(sp.Eq(ps, (1 - eps * q * ps) / M), ps)[0]

@@ -27,7 +27,7 @@ from .symbols import D, K, M, E_tau, eps, h_meta, lam, q, t
 
 # ================================================================== shared measured symbols
 a_m1 = sp.Symbol("a_{-1}", real=True)                  # ε^{-1} Laurent coefficient of E[τ](ε) (measured)
-pole_order = sp.Symbol("p_{pole}", integer=True)       # order of the pole of E[τ](ε) at ε = 0 (measured)
+pole_order = sp.Symbol(r"p_{\mathrm{pole}}", integer=True)       # order of the pole of E[τ](ε) at ε = 0 (measured)
 eps_1 = sp.Symbol("epsilon_1", positive=True)          # the two ε of a secant slope (measured points)
 eps_2 = sp.Symbol("epsilon_2", positive=True)
 E_1 = sp.Symbol("E_1", positive=True)                  # E[τ] at the first / second point of a secant slope
@@ -100,7 +100,7 @@ meta_chain_slope = sp.Integer(1)                       # d log err / d log ε
 meta_chain_rate = sp.Eq(sp.log(err_2 / err_1) / sp.log(eps_2 / eps_1), meta_chain_slope)
 
 # ================================================================== H5
-lam_max = sp.Symbol("lambda_max", positive=True)       # max_k λ_k
+lam_max = sp.Symbol(r"\lambda_{\max}", positive=True)       # max_k λ_k
 task_difficulty_bound = D / lam_max                    # D · min_k 1/λ_k
 task_difficulty = sp.And(sp.Eq(pole_order, 1), sp.Ge(a_m1, task_difficulty_bound))
 task_difficulty_ring = sp.Eq(a_m1, task_difficulty_bound)
@@ -247,7 +247,7 @@ def canonical_exit_time_from_stationary():
     Examples
     --------
     >>> canonical_exit_time_from_stationary()
-    M/(epsilon*q)
+    M/(\\varepsilon*q)
     """
     m = block_exit_moments()
     return sp.simplify((m["a"] + (M - 1) * m["b"]) / M)

@@ -28,9 +28,9 @@ d_plus = sp.Symbol("d_+", integer=True, positive=True)           # |supp p(x,·)
 n_x = sp.Symbol("n_x", integer=True, positive=True)              # unmasked logits of row x
 m_spur = sp.Symbol("m_s", integer=True, positive=True)           # spurious pairs of the row (n_x − d₊)
 mu = sp.Symbol("mu", positive=True)                              # μ(x)
-mu_min = sp.Symbol("mu_min", positive=True)
+mu_min = sp.Symbol(r"\mu_{\min}", positive=True)
 q_min = sp.Symbol("q_min", positive=True)
-p_min = sp.Symbol("p_min", positive=True)
+p_min = sp.Symbol(r"p_{\min}", positive=True)
 n_sparse = sp.Symbol("s", integer=True, nonnegative=True)        # sparse (small true) pairs in the row
 p_hat_spurious = sp.Function("phat")(t)                          # stage-1 spurious probability
 KL_t = sp.Function("KL")(t)
@@ -40,7 +40,7 @@ KL_t = sp.Function("KL")(t)
 spurious_decay = d_plus / (n_x * eta * mu * t)
 spurious_decay_relation = sp.Eq(sp.Limit(p_hat_spurious / spurious_decay, t, sp.oo), 1)
 # stated through what is measured: L = lim t·p̂_t(y|x) (Stolz: 1/lim Δ(1/p̂_t))
-L_spur = sp.Symbol("L_{spur}", positive=True)
+L_spur = sp.Symbol(r"L_{\mathrm{spur}}", positive=True)
 spurious_decay_limit = sp.Eq(L_spur, d_plus / (n_x * eta * mu))
 
 
@@ -105,7 +105,7 @@ T2_to_tol = sp.log(KL0 / tol) / kl_rate_bound                   # stage-2 steps 
 # ---------------------------------------------------------------- P3
 E_tau_model = sp.Symbol("E_phat_tau", positive=True)
 recovers_kernel_relation = sp.Eq(sp.Limit(E_tau_model / E_tau, sp.Symbol("KL", positive=True), 0), 1)
-rho_inf = sp.Symbol("rho_inf", positive=True)                    # lim of E_p̂[τ]/E_p[τ] along stage 2 (measured)
+rho_inf = sp.Symbol(r"\rho_{\infty}", positive=True)                    # lim of E_p̂[τ]/E_p[τ] along stage 2 (measured)
 recovers_kernel = sp.Eq(rho_inf, 1)
 
 # ---------------------------------------------------------------- F7 (spec 08)
@@ -120,7 +120,7 @@ one_stage_stuck = sp.And(one_stage_slope, one_stage_constant, two_stage_fit)
 
 # ============================================================================== PPO-Clip
 n_iter = sp.Symbol("n", integer=True, nonnegative=True)          # PPO iteration
-n_out = sp.Symbol("n_out", integer=True, positive=True)          # sources per cluster
+n_out = sp.Symbol(r"n_{\mathrm{out}}", integer=True, positive=True)          # sources per cluster
 
 # ---------------------------------------------------------------- R1
 p_n = sp.Symbol("p_n", positive=True)                            # found-edge probability after n iterations
@@ -236,14 +236,14 @@ def sign_band_ratio():
 
 
 # ---------------------------------------------------------------- R2 (corrected) and its refuted forms
-TV_x = sp.Symbol("TV_x", nonnegative=True)                      # TV(p_new(x,·), p_old(x,·)) of one row
-TV_off = sp.Symbol("TV_off", nonnegative=True)                  # the same for a row without found edges
-TV_mu = sp.Symbol("TV_mu", nonnegative=True)                    # Σ_x μ(x) TV_x
+TV_x = sp.Symbol(r"\mathrm{TV}_{x}", nonnegative=True)                      # TV(p_new(x,·), p_old(x,·)) of one row
+TV_off = sp.Symbol(r"\mathrm{TV}_{\mathrm{off}}", nonnegative=True)                  # the same for a row without found edges
+TV_mu = sp.Symbol(r"\mathrm{TV}_{\mu}", nonnegative=True)                    # Σ_x μ(x) TV_x
 mu_S = sp.Symbol("mu_S", positive=True)                         # μ(sources)
 m_0 = sp.Symbol("m_0", positive=True)                           # Σ_{x source} μ(x) s₀(x)
 s0 = sp.Symbol("s_0", positive=True)                            # initial found mass of a row
 p0 = sp.Symbol("p_0", positive=True)                            # an initial probability p_old(x, y)
-p_new = sp.Symbol("p_new", nonnegative=True)                    # its fine-tuned value
+p_new = sp.Symbol(r"p_{\mathrm{new}}", nonnegative=True)                    # its fine-tuned value
 preserves_untouched = sp.Eq(TV_off, 0)
 preserves_dense_ratio = sp.Eq(p_new, p0 * (1 - eps_max) / (1 - s0))
 preserves_tv_row = sp.Eq(TV_x, eps_max - s0)
@@ -256,11 +256,11 @@ tv_source_bound = eps_max
 tv_weighted_spec = n_out * eps_max / M
 tv_weighted_spec_relation = sp.Le(TV_mu, tv_weighted_spec)
 # refuted: "only the logits of found edges move; dense ratios unchanged; TV ≤ ε_max" for plain gradient ascent
-kappa_spread = sp.Symbol("kappa_spread", nonnegative=True)      # max/min of p_new/p_old over non-found, − 1
+kappa_spread = sp.Symbol(r"\kappa_{\mathrm{spread}}", nonnegative=True)      # max/min of p_new/p_old over non-found, − 1
 gd_preserves_spec = sp.And(sp.Eq(kappa_spread, 0), sp.Le(TV_x, eps_max))
 
 # ---------------------------------------------------------------- R3
-p_ppo = sp.Symbol("p_PPO", nonnegative=True)                    # fine-tuned probability of one entry
+p_ppo = sp.Symbol(r"p_{\mathrm{PPO}}", nonnegative=True)                    # fine-tuned probability of one entry
 P0_xy = sp.Symbol("P_0(x,y)", nonnegative=True)                 # base kernel entry (dense)
 q_xy = sp.Symbol("q(x,y)", positive=True)                       # sparse weight of a found edge
 q_x = sp.Symbol("q(x)", positive=True)                          # Σ of q over the found edges of x
@@ -353,7 +353,7 @@ def generic_fine_tuned_row(n_found: int = 2, n_rest: int = 3):
 
 
 # ---------------------------------------------------------------- R4
-p_final = sp.Symbol("p_final", positive=True)
+p_final = sp.Symbol(r"p_{\mathrm{final}}", positive=True)
 ppo_final_share = sp.Eq(p_final, eps_max * p0 / s0)
 ppo_final_rest = sp.Eq(p_final, (1 - eps_max) * p0 / (1 - s0))
 no_false_edges = sp.And(ppo_final_share, ppo_final_rest)

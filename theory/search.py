@@ -24,9 +24,9 @@ R = sp.Symbol("R", integer=True, positive=True)               # number of rounds
 T_max = sp.Symbol("T_max", integer=True, positive=True)       # horizon of a round (steps, warm-up included)
 j = sp.Symbol("j", integer=True, nonnegative=True)            # summation index
 mm = sp.Symbol("m", integer=True, positive=True)              # number of coupons (edges)
-q_max = sp.Symbol("q_max", positive=True)                     # max_x q(x)
-P_nocover = sp.Symbol("P_nocover", nonnegative=True)          # exact no-cover probability of one round
-P_fail = sp.Symbol("P_fail", nonnegative=True)                # P(some round merges or records a dense edge)
+q_max = sp.Symbol(r"q_{\max}", positive=True)                     # max_x q(x)
+P_nocover = sp.Symbol(r"P_{\mathrm{nocover}}", nonnegative=True)          # exact no-cover probability of one round
+P_fail = sp.Symbol(r"P_{\mathrm{fail}}", nonnegative=True)                # P(some round merges or records a dense edge)
 
 
 # ================================================================ S1 search.recovery
@@ -68,9 +68,9 @@ window_upper = M / (N * q * eps)
 
 
 # ================================================================ S2 search.cost
-C_round = sp.Symbol("C_{round}", positive=True)   # E[walker-steps of an ideal round] (measured)
-C_all = sp.Symbol("C_{all}", positive=True)       # E[walker-steps until every sparse edge of ring is recorded]
-C_path = sp.Symbol("C_{path}", positive=True)     # E[walker-steps until the path C_1 → … → C_K is recorded]
+C_round = sp.Symbol(r"C_{\mathrm{round}}", positive=True)   # E[walker-steps of an ideal round] (measured)
+C_all = sp.Symbol(r"C_{\mathrm{all}}", positive=True)       # E[walker-steps until every sparse edge of ring is recorded]
+C_path = sp.Symbol(r"C_{\mathrm{path}}", positive=True)     # E[walker-steps until the path C_1 → … → C_K is recorded]
 p_escape = eps * q / M                            # escape probability of one walker per step (complete block)
 # Ideal round on complete-graph blocks, started at an entry state: N·T0 + N/(1 − (1 − εq/M)^N).
 cost_round_exact = N * T0 + N / (1 - (1 - p_escape) ** N)
@@ -162,7 +162,7 @@ slope_eps_relation = sp.Eq(s_eps, sp.log(cost_round_exact.subs(eps, eps_2) / cos
 
 # ================================================================ S3 search.rounds
 R_edges = sp.Symbol(r"\bar{R}_{edges}", positive=True)       # E[rounds until all K(K−1) edges are recorded]
-C_edge = sp.Symbol("C_{edge}", positive=True)                # directed-edge cover time of the complete digraph
+C_edge = sp.Symbol(r"C_{\mathrm{edge}}", positive=True)                # directed-edge cover time of the complete digraph
 R_clusters = sp.Symbol(r"\bar{R}_{clusters}", positive=True)  # E[rounds until every cluster was a frontier]
 R_ring_all = sp.Symbol(r"\bar{R}_{ring}", positive=True)     # E[rounds until every ring edge is recorded]
 R_ring_path = sp.Symbol(r"\bar{R}_{path}", positive=True)    # E[rounds until the path C_1 → … → C_K]
@@ -208,10 +208,10 @@ def cluster_cover_time_derived():
 
 
 # ================================================================ S4 search.prm-gain
-E_PRM = sp.Symbol("E_PRM", positive=True)                     # E_PRM[τ](ε_max), exact
-h_meta_PRM = sp.Symbol("h_meta_PRM", positive=True)           # CTMC hitting time of the guided rates r_PRM
-a_PRM = sp.Symbol("a^{PRM}_{-1}", real=True)                  # ε_max^{-1} Laurent coefficient of E_PRM[τ]
-pole_PRM = sp.Symbol("p^{PRM}_{pole}", integer=True)          # order of its pole at ε_max = 0
+E_PRM = sp.Symbol(r"\mathbb{E}_{\mathrm{PRM}}[\tau]", positive=True)                     # E_PRM[τ](ε_max), exact
+h_meta_PRM = sp.Symbol(r"h^{\mathrm{meta}}_{\mathrm{PRM}}", positive=True)           # CTMC hitting time of the guided rates r_PRM
+a_PRM = sp.Symbol(r"a^{\mathrm{PRM}}_{-1}", real=True)                  # ε_max^{-1} Laurent coefficient of E_PRM[τ]
+pole_PRM = sp.Symbol(r"p^{\mathrm{PRM}}_{\mathrm{pole}}", integer=True)          # order of its pole at ε_max = 0
 prm_limit_relation = sp.And(sp.Eq(pole_PRM, 1), sp.Eq(a_PRM, h_meta_PRM))
 prm_limit_display = sp.Eq(sp.Limit(eps_max * E_PRM, eps_max, 0), h_meta_PRM)
 # Guided ring / uniform escape: r_PRM gives λ = 1/M per cluster; exactly ring(K, M, 1) in ε_max (spec 08 F1).
@@ -220,7 +220,7 @@ prm_exact_relation = sp.Eq(E_PRM, prm_exact_rhs)
 h_meta_prm_canonical = (K - 1) * M
 hitting_prm_canonical_leading = h_meta_prm_canonical / eps_max
 # Gain at finite ε, ε_max (both laws exact): the ratio of F1's law to the guided law.
-gain = sp.Symbol("G_{PRM}", positive=True)                    # E_pre[τ](ε) / E_PRM[τ](ε_max), exact
+gain = sp.Symbol(r"G_{\mathrm{PRM}}", positive=True)                    # E_pre[τ](ε) / E_PRM[τ](ε_max), exact
 gain_exact_relation = sp.Eq(gain, _hitting.exact_canonical_rhs / prm_exact_rhs)
 gain_limit = eps_max / (q * eps)
 # lim gain·ε/ε_max = 1/q: stated through the ratio of the two exact ε^{-1} coefficients.
@@ -250,8 +250,8 @@ def prm_ring_hitting_time():
 
 
 # ================================================================ F6 search.success-whp
-P_succ = sp.Symbol(r"P_{succ}", nonnegative=True)           # P(no false edge and Ê has a path C_in → C_out)
-P_succ_all = sp.Symbol(r"P_{succ}^{all}", nonnegative=True)  # … and a path from C_in to every cluster
+P_succ = sp.Symbol(r"P_{\mathrm{succ}}", nonnegative=True)           # P(no false edge and Ê has a path C_in → C_out)
+P_succ_all = sp.Symbol(r"P_{\mathrm{succ}}^{\mathrm{all}}", nonnegative=True)  # … and a path from C_in to every cluster
 a_walkers = sp.Symbol("a", positive=True)                   # N = ⌈a·ln K⌉
 c_rounds = sp.Symbol("c", positive=True)                    # R = ⌈c·K·ln K⌉
 

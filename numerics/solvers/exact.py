@@ -199,7 +199,7 @@ def exact_hitting_times(chain, targets: set, eps: Fraction) -> list:
     >>> from metacot.numerics.families import ring
     >>> c = ring(3, 2, 1)
     >>> exact_hitting_times(c, {c.target}, Fraction(1, 10))[0]
-    Fraction(61, 1)
+    Fraction(40, 1)
     """
     pat = _pattern(chain)
     a, b = eps.numerator, eps.denominator
@@ -493,12 +493,12 @@ def hitting_rational_functions(chain, targets: set) -> list:
 
     Examples
     --------
-    Two clusters {0, 1} and {2}: from 0, E[τ_2](ε) = (18 + 3ε)/ε on ring(2, 2, 1/2)... here ring(2, 1, 1):
+    ring(2, 2, 1): from state 0 (the source of C_0, P(0, 3) = ε), E_0[τ_3](ε) = (2 − ε)/ε:
 
     >>> from metacot.numerics.families import ring
     >>> c = ring(2, 2, 1)
     >>> hitting_rational_functions(c, {c.target})[0]
-    ((Fraction(4, 1), Fraction(-1, 1)), (Fraction(0, 1), Fraction(1, 1)))
+    ((Fraction(2, 1), Fraction(-1, 1)), (Fraction(0, 1), Fraction(1, 1)))
     """
     if flint is None:  # pragma: no cover
         raise ChainError("exact rational functions of eps need python-flint")
@@ -519,6 +519,10 @@ def hitting_rational_functions(chain, targets: set) -> list:
         if row:
             src.append(i)
             V.append(row)
+    if not use_woodbury(m, len(src)):
+        for x, nd in zip(unknown, _interpolate(chain, pat, unknown, idx, targets, len(src))):
+            out[x] = nd
+        return out
     e0 = _base_point(chain.eps_max)
     X = _solve_many(chain, pat, unknown, idx, targets, e0.numerator, e0.denominator, src)
     s = len(src)
@@ -546,4 +550,72 @@ def hitting_rational_functions(chain, targets: set) -> list:
     for i, x in enumerate(unknown):
         coeffs = [h0[i] * p[k] + (GN[i, k - 1] if k else 0) for k in range(s + 1)]
         out[x] = _normal_form(flint.fmpq_poly(coeffs)(shift), D)
+    return out
+
+
+WOODBURY_MAX = 16   # Woodbury for s ≤ max(WOODBURY_MAX, m/6) nonzero rows of P1 on m unknowns, else evaluation
+
+
+def use_woodbury(m: int, s: int) -> bool:
+    """Whether `hitting_rational_functions` takes the Woodbury form (one solve) or evaluation at s + 2 points.
+
+    The Woodbury form builds W^k·w for k < s, whose entries grow with k; evaluation keeps entries small but
+    costs s + 2 solves. Measured crossover: s ≈ max(16, m/6).
+
+    Examples
+    --------
+    >>> use_woodbury(128, 8), use_woodbury(100, 100)
+    (True, False)
+    """
+    return s <= max(WOODBURY_MAX, m // 6)
+
+
+def laurent_solves(chain) -> int:
+    """Number of exact m×m solves `hitting_rational_functions` does on `chain` (upper bound, any target).
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import ring
+    >>> laurent_solves(ring(8, 16))
+    1
+    """
+    s = sum(1 for r in chain._rows[1] if r)
+    return 1 if use_woodbury(chain.n, s) else s + 2
+
+
+def _interpolate(chain, pat, unknown, idx, targets, s):
+    """E_x[τ](ε) = N_x(ε)/D(ε), D = det(I − P(ε))_UU, by exact evaluation at s + 1 integer points and exact
+    interpolation; deg D, deg N_x ≤ s (the rank of ε·P1_UU is at most s: Cramer's rule), and the result is
+    verified at one more point. Used when s is large, where the Woodbury form would build large powers W^k.
+    Returns (num, den) in normal form per unknown state.
+    """
+    m = len(unknown)
+    pts, dets, sols = [], [], []
+    e = 0
+    while len(pts) < s + 2:
+        e += 1
+        nums = pat.numerators(e, 1)
+        Z, scale = _scaled_system(pat, nums, unknown, idx, 1)
+        d = Z.det()
+        if d == 0:
+            continue
+        X = Z.solve(flint.fmpz_mat(m, 1, scale))
+        prod = 1
+        for v in scale:
+            prod *= v
+        pts.append(e)
+        dets.append(flint.fmpq(int(d), prod))            # det (I − P(e))_UU
+        sols.append([X[i, 0] for i in range(m)])
+    k = s + 1
+    V = flint.fmpz_mat(k, k, [p_ ** j for p_ in pts[:k] for j in range(k)])
+    Y = flint.fmpq_mat(k, m + 1, [v for j in range(k) for v in [dets[j]] + [sols[j][i] * dets[j] for i in range(m)]])
+    Cf = flint.fmpq_mat(V).solve(Y)
+    D = flint.fmpq_poly([Cf[j, 0] for j in range(k)])
+    out = []
+    e_chk, h_chk = pts[-1], sols[-1]
+    for i in range(m):
+        N = flint.fmpq_poly([Cf[j, 1 + i] for j in range(k)])
+        if N(e_chk) != h_chk[i] * D(e_chk):
+            raise ChainError("internal: exact interpolation of E[tau](eps) failed its check point")
+        out.append(_normal_form(N, D))
     return out

@@ -38,7 +38,7 @@ DENSE_FLOAT_MAX_N = 3000
 #: guard rails of the exact, mp and Laurent paths (about 10 s each on one core), in units of
 #: `elimination_work`; beyond them a LimitError suggests the float (or certified) method
 EXACT_WORK_MAX = 5 * 10**6
-LAURENT_WORK_MAX = 8 * 10**4
+LAURENT_WORK_MAX = 5 * 10**6  # per exact solve of the FLINT backend (metacot.numerics.solvers.exact)
 
 
 def elimination_work(chain: Chain) -> int:
@@ -58,6 +58,10 @@ def elimination_work(chain: Chain) -> int:
 def check_exact_work(chain: Chain, method: str, dps: int = 50) -> None:
     """LimitError before an exact, mp or Laurent solve whose `elimination_work` is beyond its budget."""
     work = elimination_work(chain) * (max(1.0, dps / 50) if method == "mp" else 1)
+    if method == "laurent":  # the FLINT backend does `laurent_solves` exact solves (1: Woodbury form)
+        from metacot.numerics.solvers.exact import laurent_solves
+
+        work *= laurent_solves(chain)
     limit = LAURENT_WORK_MAX if method == "laurent" else EXACT_WORK_MAX
     if work > limit:
         way = ("use exact values at a few small eps (method 'exact') or the float method" if method == "laurent"
@@ -148,6 +152,10 @@ def expected_hitting_times(chain: Chain, target, eps, method: str = "auto", *, d
             f = hitting_laurent(chain, target)
             return [g.evaluate(eps) for g in f]
         check_exact_work(chain, method)
+        from metacot.numerics.solvers.exact import exact_hitting_times, have_flint
+
+        if have_flint():
+            return exact_hitting_times(chain, targets, eps)
         rows = chain.kernel_exact(eps)
         zero, one, inf = Fraction(0), Fraction(1), math.inf
     elif method == "mp":
@@ -434,15 +442,37 @@ class RationalFunction:
 def hitting_laurent(chain: Chain, target) -> list:
     """E_x[τ_target](ε) for every x as an exact RationalFunction of ε (None where infinite for small ε).
 
-    Exact state reduction over the field QQ(ε). Reachability uses the generic support of P(ε),
-    0 < ε < eps_max. Used by hitting.leading-order (spec 01 H1).
+    Exact, in lowest terms (integer coefficients without a common factor, denominator with positive leading
+    coefficient), by the FLINT backend `metacot.numerics.solvers.exact.hitting_rational_functions` (one exact
+    solve and the Woodbury identity, or exact evaluation and interpolation); without python-flint, by state
+    reduction over the field QQ(ε) (sympy). Reachability uses the generic support of P(ε), 0 < ε < eps_max.
+    Used by hitting.leading-order (spec 01 H1).
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import ring
+    >>> c = ring(4, 3, "1/2")
+    >>> f = hitting_laurent(c, c.target)[0]
+    >>> f.to_sympy()
+    18/epsilon
+    >>> f.laurent(0), f.pole_order()
+    ({-1: Fraction(18, 1), 0: Fraction(0, 1)}, 1)
     """
     if not chain.exact:
         raise MetacotError("Laurent expansions need an exact chain (rational entries)")
     check_exact_work(chain, "laurent")
-    from sympy import QQ, Symbol
+    from metacot.numerics.solvers.exact import have_flint, hitting_rational_functions
 
     targets = _targets(chain, target)
+    if not have_flint():  # pragma: no cover - python-flint is a dependency
+        return _hitting_laurent_sympy(chain, targets)
+    return [None if f is None else RationalFunction(*f) for f in hitting_rational_functions(chain, targets)]
+
+
+def _hitting_laurent_sympy(chain: Chain, targets: set) -> list:
+    """Reference and fallback of `hitting_laurent`: exact state reduction over QQ(ε) with sympy."""
+    from sympy import QQ, Symbol
+
     e = Symbol("epsilon")
     F = QQ.frac_field(e)
     E = F(e)

@@ -34,19 +34,63 @@ def cluster_stationary_laws(chain: Chain) -> list[list]:
                          f"(about 10 s) in {'exact' if chain.exact else 'float'} arithmetic"
                          + ("; use the chain in float (Chain.to_float(), or an .npz chain file)" if chain.exact
                             else "; the meta-chain of blocks this large is out of reach"))
+    rows = chain.row_dicts(0) if not chain.exact else chain._rows[0]
+    if chain.exact:
+        return _exact_block_laws(chain, rows)
     out = []
-    rows = chain.row_dicts(0)
     for c in chain.clusters:
         pos = {x: i for i, x in enumerate(c)}
-        if chain.exact:
-            B = [[Fraction(0)] * len(c) for _ in c]
-        else:
-            B = np.zeros((len(c), len(c)))
+        B = np.zeros((len(c), len(c)))
         for a, x in enumerate(c):
             for y, v in rows[x].items():
                 B[a][pos[y]] = v
-        pi = gth_stationary(B)
-        out.append(list(pi) if chain.exact else np.asarray(pi))
+        out.append(np.asarray(gth_stationary(B)))
+    return out
+
+
+def _exact_block_laws(chain: Chain, rows) -> list[list[Fraction]]:
+    """π_k of every block of an exact chain; blocks with equal entries (in local order) are solved once.
+
+    Each law solves π (I − P0|C_k) = 0, Σ π = 1 exactly: FLINT (`fmpq_mat.solve` with one equation replaced
+    by the normalisation; the block is irreducible, so the system is regular) or GTH over Fractions when
+    python-flint is missing. The law is unique, so the values do not depend on the method.
+    """
+    from metacot.numerics.solvers.exact import have_flint
+
+    memo = {}
+    out = []
+    use_flint = have_flint()
+    for c in chain.clusters:
+        pos = {x: i for i, x in enumerate(c)}
+        key = tuple(tuple(sorted((pos[y], v) for y, v in rows[x].items())) for x in c)
+        pi = memo.get(key)
+        if pi is None:
+            m = len(c)
+            if m == 1:
+                pi = [Fraction(1)]
+            elif use_flint:
+                import flint
+
+                A = flint.fmpq_mat(m, m)
+                for a, row in enumerate(key):        # A = (P − I)ᵀ, last equation → Σ π = 1
+                    for b, v in row:
+                        if b != m - 1:
+                            A[b, a] += flint.fmpq(v.numerator, v.denominator)
+                    if a != m - 1:
+                        A[a, a] -= 1
+                for a in range(m):
+                    A[m - 1, a] = 1
+                rhs = flint.fmpq_mat(m, 1, [0] * (m - 1) + [1])
+                X = A.solve(rhs)
+                pi = [Fraction(int(X[i, 0].p), int(X[i, 0].q)) for i in range(m)]
+            else:  # pragma: no cover - python-flint is a dependency
+                B = [[Fraction(0)] * m for _ in range(m)]
+                for a, row in enumerate(key):
+                    for b, v in row:
+                        B[a][b] = v
+                pi = list(gth_stationary(B))
+            memo[key] = pi
+        out.append(list(pi))
     return out
 
 
@@ -54,21 +98,54 @@ def _zero(chain):
     return Fraction(0) if chain.exact else 0.0
 
 
+def meta_rate_rows(chain: Chain) -> list[dict]:
+    """Sparse meta rates: row k is {l: r(k, l)} over the clusters l ≠ k with r(k, l) ≠ 0.
+
+    Exact Fractions for exact chains, floats otherwise. Cost O(n + nonzeros of P1), independent of K².
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import ring
+    >>> meta_rate_rows(ring(3, 2, 1))
+    [{1: Fraction(1, 2)}, {2: Fraction(1, 2)}, {0: Fraction(1, 2)}]
+    """
+    lab = chain.cluster_of
+    pis = cluster_stationary_laws(chain)
+    rows1 = chain._rows[1] if chain.exact else chain.row_dicts(1)
+    out = [dict() for _ in range(chain.K)]
+    for k, c in enumerate(chain.clusters):
+        rk = out[k]
+        pk = pis[k]
+        for a, x in enumerate(c):
+            r1 = rows1[x]
+            if not r1:
+                continue
+            w = pk[a]
+            for y, v in r1.items():
+                l = int(lab[y])
+                if l != k:
+                    rk[l] = rk[l] + w * v if l in rk else w * v
+    zero = _zero(chain)
+    return [{l: v for l, v in r.items() if v != zero} for r in out]
+
+
 def meta_rates(chain: Chain):
     """K×K matrix r(k,l) (diagonal 0): list of lists of Fractions (exact) or float ndarray."""
     K = chain.K
-    lab = chain.cluster_of
-    pis = cluster_stationary_laws(chain)
-    rows1 = chain.row_dicts(1)
-    r = [[_zero(chain)] * K for _ in range(K)]
-    for k, c in enumerate(chain.clusters):
-        for a, x in enumerate(c):
-            w = pis[k][a]
-            for y, v in rows1[x].items():
-                l = int(lab[y])
-                if l != k:
-                    r[k][l] = r[k][l] + w * v
-    return r if chain.exact else np.array(r, dtype=float)
+    rows = meta_rate_rows(chain)
+    if not chain.exact:
+        r = np.zeros((K, K))
+        for k, row in enumerate(rows):
+            for l, v in row.items():
+                r[k, l] = v
+        return r
+    zero = Fraction(0)
+    r = [[zero] * K for _ in range(K)]
+    for k, row in enumerate(rows):
+        rk = r[k]
+        for l, v in row.items():
+            rk[l] = v
+    return r
 
 
 def escape_rates(chain: Chain):
@@ -112,21 +189,54 @@ def jump_chain(chain: Chain):
 
 
 def ctmc_hitting_times(rates, target: int, exact: bool):
-    """Expected hitting times of `target` for a CTMC with off-diagonal rates (inf where not a.s.)."""
+    """Expected hitting times of `target` for a CTMC with off-diagonal rates (inf where not a.s.).
+
+    `rates`: a K×K matrix (list of lists or ndarray; the diagonal is ignored) or sparse rows (a list of dicts
+    {l: rate}, as `meta_rate_rows`). Solved by state reduction (exact Fractions or float).
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> ctmc_hitting_times([{1: F(1), 2: F(1)}, {2: F(2)}, {0: F(1)}], 2, True)
+    [Fraction(3, 4), Fraction(1, 2), Fraction(0, 1)]
+    """
     K = len(rates)
     zero = Fraction(0) if exact else 0.0
-    adj = [[l for l in range(K) if l != k and rates[k][l] != 0] for k in range(K)]
+    if K and isinstance(rates[0], dict):
+        rows = [{l: v for l, v in r.items() if l != k and v != 0} for k, r in enumerate(rates)]
+    else:
+        rows = [{l: v for l, v in enumerate(r) if l != k and v != 0} for k, r in enumerate(rates)]
+    adj = [list(r) for r in rows]
     ok = almost_sure_states(adj, {target})
     unknown = [k for k in range(K) if ok[k] and k != target]
     idx = {k: i for i, k in enumerate(unknown)}
-    A = [{idx[l]: rates[k][l] for l in adj[k] if l in idx} for k in unknown]
-    t = [rates[k][target] for k in unknown]
+    A = [{idx[l]: v for l, v in rows[k].items() if l in idx} for k in unknown]
+    t = [rows[k].get(target, zero) for k in unknown]
     h = hitting_reduction(A, t, [zero + 1] * len(unknown)) if unknown else []
     out = [math.inf] * K
     out[target] = zero
     for k, v in zip(unknown, h):
         out[k] = v
     return out
+
+
+def meta_hitting_time(chain: Chain, k: int, l: int):
+    """h^meta(k → l): expected hitting time of cluster l from cluster k for the meta-chain CTMC (one column).
+
+    Costs one sparse solve on the K clusters (O(K + nonzero rates) for ring-like meta-chains), so it stays fast
+    for large K where all pairs (`meta_hitting_times`) would be K times as much.
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import ring
+    >>> meta_hitting_time(ring(4000, 5), 0, 3999)      # (K − 1)·M/q
+    Fraction(19995, 1)
+    """
+    K = chain.K
+    for what, v in (("k", k), ("l", l)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 0 <= v < K:
+            raise MetacotError(f"unknown cluster {what} = {v!r} (clusters are 0..{K - 1})")
+    return ctmc_hitting_times(meta_rate_rows(chain), int(l), chain.exact)[int(k)]
 
 
 def check_all_pairs_work(K: int, nonzero_rates: int = 0) -> None:
@@ -142,9 +252,9 @@ def check_all_pairs_work(K: int, nonzero_rates: int = 0) -> None:
 def meta_hitting_times(chain: Chain):
     """h^meta[k][l] = expected CTMC hitting time of cluster l from cluster k (0 on the diagonal, inf if not a.s.)."""
     check_all_pairs_work(chain.K)
-    r = meta_rates(chain)
+    r = meta_rate_rows(chain)
     K = len(r)
-    check_all_pairs_work(K, sum(1 for row in r for v in row if v != 0))
+    check_all_pairs_work(K, sum(map(len, r)))
     cols = [ctmc_hitting_times(r, l, chain.exact) for l in range(K)]
     return [[cols[l][k] for l in range(K)] for k in range(K)]
 

@@ -213,6 +213,8 @@ _GEMM = None
 def _gemm_acc(C, A, B):
     """C += A @ B in place (BLAS dgemm on the strided views when possible)."""
     global _GEMM
+    if A.shape[1] != B.shape[0] or C.shape != (A.shape[0], B.shape[1]):
+        raise ValueError(f"gemm shapes {C.shape} += {A.shape} @ {B.shape} do not match")
     if _GEMM is None:
         _GEMM = _blas_dgemm() or _gemm_acc_numpy
     if _GEMM is not _gemm_acc_numpy and _row_views_ok(C, A, B) and min(C.shape[1], A.shape[1]) > 1:
@@ -352,6 +354,7 @@ SPARSE_DENSE_MAX = 256     # systems of at most this many states are solved by t
 SPARSE_DENSE_CAP = 6000    # a reduced system this small and this dense (SPARSE_DENSE_FILL) goes dense too
 SPARSE_DENSE_FILL = 0.08   # nnz/m² above which a reduced system is treated as dense
 CLUSTER_BATCH_MAX = 64     # clusters up to this size have their interiors eliminated in vectorised batches
+CLUSTER_SHAPES_MAX = 24    # more distinct cluster shapes than this: interior counts padded to multiples of 4
 ROUND_COST_FACTOR = 4      # a round eliminates states of fill cost (in-degree·out-degree) ≤ max(4, factor·least cost)
 
 
@@ -402,8 +405,9 @@ def _reduce_interiors(A: sp.csr_matrix, t: np.ndarray, C: np.ndarray, labels: np
     m = A.shape[0]
     indptr, indices, data = A.indptr, A.indices, A.data
     deg = np.diff(indptr)
-    lr = np.repeat(labels, deg)
-    cross = lr != labels[indices]
+    lab_e = labels.astype(np.int32) if labels.size and labels.max() < 2**31 - 1 else labels
+    cross = np.repeat(lab_e, deg)
+    cross = cross != lab_e[indices]
     kc = np.flatnonzero(cross)
     rc = (np.searchsorted(indptr, kc, side="right") - 1).astype(np.int64)
     cc = indices[kc].astype(np.int64)
@@ -419,7 +423,9 @@ def _reduce_interiors(A: sp.csr_matrix, t: np.ndarray, C: np.ndarray, labels: np
     r = C.shape[1]
     # padded shape of every batch cluster: f interface slots, then p interior slots
     fpad = np.where(nf > 0, 2 ** np.ceil(np.log2(np.maximum(nf, 1))).astype(np.int64), 0)
-    ppad = _pad_bucket(size - nf, 4)
+    ppad = size - nf                            # exact interior counts when they give few batches
+    if np.unique(fpad[batch] * 4096 + ppad[batch]).size > CLUSTER_SHAPES_MAX:
+        ppad = _pad_bucket(ppad, 4)
     key = np.where(batch, fpad * 4096 + ppad, -1)
     uniq, gid = np.unique(key, return_inverse=True)
     gid = gid.ravel()
@@ -456,9 +462,11 @@ def _reduce_interiors(A: sp.csr_matrix, t: np.ndarray, C: np.ndarray, labels: np
     in_b = sg >= 0
     sgc = np.maximum(sg, 0)
     Gx = G_g[sgc]
-    colmul = slotpos * Gx                        # column stride of each state's slot
+    ot = np.int32 if total + 1 < 2**31 - 1 else np.int64
+    colmul = (slotpos * Gx).astype(ot)           # column stride of each state's slot
     rowoff = np.where(in_b, base_g[sgc] + slotpos * w_g[sgc] * Gx + pos[labels], dummy)
-    off = np.repeat(rowoff, deg) + colmul[indices]
+    off = np.repeat(rowoff.astype(ot), deg)
+    off += colmul[indices]
     off[kc] = dummy
     if not in_b.all():
         big = np.flatnonzero(~cross & ~np.repeat(in_b, deg))
@@ -853,12 +861,14 @@ def absorbing_solve(P: sp.spmatrix, absorb: np.ndarray, cost=None, labels=None, 
         rows = np.repeat(np.arange(n, dtype=indices.dtype), deg)
         live &= indices != rows
         live &= data != 0
-    newpos = np.cumsum(~absorb) - 1
-    kl = np.flatnonzero(live)
-    counts = np.bincount(rows[kl], minlength=n)[unknown] if rows is not None else np.zeros(unknown.size, dtype=int)
+    it = indices.dtype
+    newpos = (np.cumsum(~absorb) - 1).astype(it)
+    cs = np.zeros(live.size + 1, dtype=np.int32 if live.size < 2**31 - 1 else np.int64)
+    np.cumsum(live, out=cs[1:])
     m = unknown.size
-    sub = sp.csr_matrix((data[kl], newpos[indices[kl]].astype(indices.dtype), np.r_[0, np.cumsum(counts)]),
-                        shape=(m, m))
+    # rows in `absorb` keep no entry, so the sub-matrix row pointers are the live counts at the unknown rows
+    sub_indptr = np.concatenate([cs[indptr[unknown]], cs[-1:]])
+    sub = sp.csr_matrix((data[live], newpos[indices[live]], sub_indptr), shape=(m, m))
     if m <= dense_max and (sub.nnz >= DENSE_FILL_MIN * m * m or m <= SPARSE_DENSE_MAX):
         H = _dense_solve(sub.toarray(), t, C, DENSE_BLOCK)
     else:

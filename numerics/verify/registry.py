@@ -235,10 +235,45 @@ class Claim:
         return replace(self, statement=transform(self.statement), parts=parts)
 
 
-def _sstr(st) -> str:
-    import sympy
+_GREEK = {"varepsilon": "ε", "epsilon": "ε", "lambda": "λ", "pi": "π", "tau": "τ", "sigma": "σ", "mu": "μ",
+          "eta": "η", "beta": "β", "gamma": "γ", "nu": "ν", "rho": "ρ", "theta": "θ", "ell": "ℓ", "Sigma": "Σ",
+          "Delta": "Δ", "chi": "χ", "kappa": "κ", "alpha": "α", "delta": "δ", "omega": "ω"}
+_ACCENT = {"hat": "\u0302", "bar": "\u0304", "overline": "\u0304", "tilde": "\u0303"}
 
-    return sympy.sstr(st) if isinstance(st, sympy.Basic) else str(st)
+
+def plain_name(name: str) -> str:
+    r"""A symbol's LaTeX name as terminal text: ``\hat{h}^{\mathrm{jump}}_{\varepsilon}`` → ``ĥ^jump_ε``.
+
+    Examples
+    --------
+    >>> plain_name(r"\mathbb{E}[\tau]"), plain_name(r"\hat{p}_{kl}"), plain_name("a_{-1}")
+    ('E[τ]', 'p̂_kl', 'a_-1')
+    """
+    s = re.sub(r"\\([A-Za-z]+)", lambda m: _GREEK.get(m.group(1), "\\" + m.group(1)), name)
+    for _ in range(4):                                     # nested groups, innermost first
+        s = re.sub(r"\\(?:mathrm|mathbb|mathcal|mathbf|text|operatorname)\{([^{}]*)\}", r"\1", s)
+        s = re.sub(r"\\(hat|bar|overline|tilde)\{([^{}]*)\}",
+                   lambda m: m.group(2) + _ACCENT[m.group(1)] if len(m.group(2)) == 1
+                   else f"({m.group(2)})" + _ACCENT[m.group(1)], s)
+    s = re.sub(r"\\([A-Za-z]+)", r"\1", s)
+    s = re.sub(r"([_^])\{([^{}]*)\}", lambda m: m.group(1) + (m.group(2) if re.fullmatch(r"[\w.,+\-−*()]+", m.group(2))
+                                                         else "(" + m.group(2) + ")"), s)
+    return s.replace("{", "").replace("}", "")
+
+
+def _sstr(st) -> str:
+    """A statement as one line of terminal text (symbol names without LaTeX markup)."""
+    import sympy
+    from sympy.printing.str import StrPrinter
+
+    if not isinstance(st, sympy.Basic):
+        return str(st)
+
+    class _Plain(StrPrinter):
+        def _print_Symbol(self, expr):
+            return plain_name(expr.name)
+
+    return _Plain().doprint(st)
 
 
 def _compact(v) -> str:

@@ -342,9 +342,20 @@ def _run_in_workers(tasks: list[_Task], jobs: int, timeout: float | None, on_res
 
     ctx = mp.get_context("fork")
     pending = list(reversed(tasks))
-    workers = [_Worker(ctx) for _ in range(min(jobs, max(1, len(tasks))))]
+    # SIGINT only sets a flag; the loop below stops at its next turn (≤ 0.25 s). A KeyboardInterrupt raised
+    # at an arbitrary point (e.g. inside fork's at-fork handlers) could be swallowed and the run would go on.
+    interrupted = []
+    old_handler = None
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        old_handler = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(signum))
+    workers = []
     try:
+        workers = [_Worker(ctx) for _ in range(min(jobs, max(1, len(tasks))))]
         while pending or any(w.task for w in workers):
+            if interrupted:
+                raise KeyboardInterrupt
             for i, w in enumerate(workers):
                 if w.task is None and pending:
                     if not w.proc.is_alive():
@@ -353,7 +364,7 @@ def _run_in_workers(tasks: list[_Task], jobs: int, timeout: float | None, on_res
                     w.submit(pending.pop())
             busy = [w for w in workers if w.task is not None]
             now = time.monotonic()
-            wait_for = 1.0
+            wait_for = 0.25
             if timeout:
                 wait_for = max(0.0, min([wait_for] + [w.started + timeout - now for w in busy]))
             ready = wait([w.conn for w in busy] + [w.proc.sentinel for w in busy], timeout=wait_for)
@@ -384,6 +395,8 @@ def _run_in_workers(tasks: list[_Task], jobs: int, timeout: float | None, on_res
                     on_result(task, _failed(task, f"timed out after {timeout:g} s"),
                               time.monotonic() - w.started)
     finally:
+        if old_handler is not None:
+            signal.signal(signal.SIGINT, old_handler)
         for w in workers:
             if w.task is None and w.proc.is_alive():
                 try:

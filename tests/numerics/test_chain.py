@@ -164,3 +164,122 @@ def test_float_family_build_equals_exact(family):
     np.testing.assert_array_equal(a.dense(0), b.dense(0))
     np.testing.assert_allclose(a.dense(1), b.dense(1), rtol=2.3e-16, atol=0)
     assert b.eps_max == float(a.eps_max)
+
+
+# ----------------------------------------------------------------------------- vectorised validation
+def _old_block_check(chain, clusters):
+    """The per-block reference: scipy SCCs and a BFS period for every block separately."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import breadth_first_order, connected_components
+
+    S = sp.csr_matrix(chain.support(None))
+    for k, c in enumerate(clusters):
+        sub = S[c][:, c]
+        loop = bool(sub.diagonal().any())
+        if len(c) == 1:
+            if not loop:
+                return ("reducible", k)
+            continue
+        if connected_components(sub, directed=True, connection="strong")[0] != 1:
+            return ("reducible", k)
+        if not loop:
+            order, pred = breadth_first_order(sub, 0, directed=True)
+            level = np.zeros(len(c), dtype=int)
+            for v in order[1:]:
+                level[v] = level[pred[v]] + 1
+            g = 0
+            coo = sub.tocoo()
+            for u, v in zip(coo.row, coo.col):
+                g = math.gcd(g, int(level[u] + 1 - level[v]))
+            if g != 1:
+                return ("periodic", k)
+    return None
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_block_checks_match_per_block_reference(seed):
+    """Random block-diagonal supports (cycles of several lengths, with or without chords and loops)."""
+    import random
+
+    rng = random.Random(seed)
+    sizes = [rng.randint(1, 6) for _ in range(rng.randint(1, 6))]
+    P0, o, clusters = {}, 0, []
+    for s_ in sizes:
+        c = list(range(o, o + s_))
+        clusters.append(c)
+        kind = rng.choice(["cycle", "cycle2", "loop", "chord", "broken"])
+        for i, x in enumerate(c):
+            nxt = c[(i + 1) % s_]
+            if kind == "cycle2" and s_ % 2 == 0:          # bipartite: x → x±1 (period 2)
+                row = {nxt: 1, c[(i - 1) % s_]: 1}
+            elif kind == "broken" and i == s_ - 1 and s_ > 1:
+                row = {x: 1}                              # last state absorbing: reducible block
+            else:
+                row = {nxt: 1}
+            if kind == "loop" and i == 0:
+                row[x] = 1
+            if kind == "chord" and s_ > 2 and i == 0:
+                row[c[2 % s_]] = 1
+            tot = sum(row.values())
+            for y, v in row.items():
+                P0[(x, y)] = F(v, tot)
+        o += s_
+    c = Chain(o, P0, None)
+    ref = _old_block_check(c, clusters)
+    if ref is None:
+        assert Chain(o, P0, None, clusters=clusters).K == len(clusters)
+    else:
+        with pytest.raises(ChainError, match=f"block {ref[1]} of P0 .* is {ref[0]}"):
+            Chain(o, P0, None, clusters=clusters)
+
+
+def test_cluster_list_errors_report_the_first_problem_in_order():
+    e0 = {(i, i): 1 for i in range(4)}
+    for clusters, message in [([[0], [], [1, 2, 3]], "cluster 1 is empty"),
+                              ([[0, 1], [1, 2, 3]], "state 1 is in clusters 0 and 1"),
+                              ([[0, 5], [1, 2, 3]], "cluster 0: state index 5 out of range"),
+                              ([[0, 1.0], [2, 3]], "cluster 0: state index 1.0 is not an integer"),
+                              ([[0, True], [2, 3]], "cluster 0: state index True is not an integer"),
+                              ([[0], [1, 2]], "state 3 is in no cluster"),
+                              ([[0, 10**30], [2, 3]], "out of range")]:
+        with pytest.raises(ChainError, match=message):
+            Chain(4, e0, None, clusters=clusters)
+    assert Chain(4, e0, None, clusters=[[np.int64(3)], [0], [1], [2]]).clusters == [[3], [0], [1], [2]]
+
+
+def test_cluster_labels_give_the_same_chain_as_lists():
+    import scipy.sparse as sp
+
+    a = ring(50, 4, "1/3", exact=False)
+    b = Chain.from_csr(a.csr(0), a.csr(1), clusters=a.clusters, start=a.start, target=a.target)
+    assert a.has_given_clusters and b.has_given_clusters
+    assert a.clusters == b.clusters and (a.cluster_of == b.cluster_of).all()
+    assert a.with_clusters(a.clusters).clusters == a.clusters
+    with pytest.raises(ChainError, match="not a closed class"):
+        Chain.from_csr(a.csr(0), a.csr(1), cluster_labels=np.arange(a.n) % 50)
+    with pytest.raises(ChainError, match="is empty"):
+        Chain.from_csr(sp.identity(3, format="csr"), sp.csr_matrix((3, 3)), cluster_labels=np.array([0, 2, 2]))
+
+
+def test_large_float_ring_is_built_without_python_lists():
+    c = ring(20000, 5, exact=False)
+    assert "_given_list" not in c.__dict__                 # clusters stay labels until someone reads them
+    assert c.cluster_of[:12].tolist() == [0] * 5 + [1] * 5 + [2] * 2 and c.K == 20000
+    assert c.clusters[1] == [5, 6, 7, 8, 9] and c.eps_max == 1.0
+
+
+def test_computed_clusters_in_order_of_smallest_state():
+    # closed classes {0, 3}, {1}, {2, 4} of P0, found without clusters given
+    P0 = {(0, 3): 1, (3, 0): F(1, 2), (3, 3): F(1, 2), (1, 1): 1, (2, 4): F(1, 2), (2, 2): F(1, 2), (4, 2): 1}
+    c = Chain(5, P0, None)
+    assert c.clusters == [[0, 3], [1], [2, 4]] and c.cluster_of.tolist() == [0, 1, 2, 0, 2]
+
+
+def test_exact_construction_keeps_rows_exact():
+    c = ring(30, 4, "2/7")
+    r = c.row_dicts(1)[0]
+    assert r == {0: F(-1, 14), 1: F(-1, 14), 2: F(-1, 14), 3: F(-1, 14), 7: F(2, 7)}
+    assert all(sum(row.values()) == 1 for row in c.row_dicts(0))
+    # an entry that cancels to 0 is dropped, as in the row dicts built one entry at a time
+    d = Chain(2, [(0, 0, "1/2"), (0, 1, "1/2"), (1, 1, 1), (1, 1, "0")], [(0, 0, "1/4"), (0, 0, "-1/4")])
+    assert d.row_dicts(1) == [{}, {}] and d.row_dicts(0)[1] == {1: F(1)}

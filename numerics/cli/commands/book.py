@@ -36,9 +36,15 @@ def add_parser(sub):
 
 
 def default_book_dir() -> str:
-    """book/ next to the numerics package (the repository checkout)."""
+    """book/ of the repository checkout this package is installed from (the first folder above this file
+    that holds book/_config.yml)."""
     here = os.path.dirname(os.path.abspath(__file__))
-    return os.path.normpath(os.path.join(here, "..", "..", "book"))
+    d = here
+    while os.path.dirname(d) != d:
+        d = os.path.dirname(d)
+        if os.path.isfile(os.path.join(d, "book", "_config.yml")):
+            return os.path.join(d, "book")
+    return os.path.normpath(os.path.join(here, "..", "..", "..", "book"))
 
 
 def jupyter_book_command() -> list[str]:

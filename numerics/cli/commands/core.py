@@ -181,7 +181,7 @@ def cmd_family(args) -> int:
     """`metacot family KIND`: write ring / uniform-escape / random chains (spec 00) or print them as JSON."""
     from metacot.numerics.families import random_chain, ring, uniform_escape
     from metacot.numerics.io import NPZ_MAX_N, chain_to_json, save_chain
-    from metacot.numerics.solvers.meta_chain import ctmc_hitting_times, meta_rates
+    from metacot.numerics.solvers.meta_chain import meta_hitting_time
 
     entries = _family_entries(args.kind, args.K, args.M)
     if entries > FAMILY_MAX_ENTRIES:
@@ -207,7 +207,7 @@ def cmd_family(args) -> int:
     args.progress.stage("h_meta(start -> target)")
     if args.kind == "random":
         k_in, k_out = int(chain.cluster_of[chain.start]), int(chain.cluster_of[chain.target])
-        h = ctmc_hitting_times(meta_rates(chain), k_out, chain.exact)[k_in]
+        h = meta_hitting_time(chain, k_in, k_out)
     else:  # ring and uniform-escape: the closed form (K−1)·M/q of spec 00 (tests check it against the solver)
         h = (args.K - 1) * args.M / Fraction(args.q)
         h = h if chain.exact else float(h)

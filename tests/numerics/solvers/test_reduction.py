@@ -144,3 +144,113 @@ def test_almost_sure_states_csr_matches_python(seed, n, density):
     mask = np.zeros(n, dtype=bool)
     mask[list(targets)] = True
     assert (L.almost_sure_states_csr(S, mask) == L.almost_sure_states(adj, targets)).all()
+
+
+# ----------------------------------------------------------------------------- blocked dense kernel, BLAS update
+def test_inplace_gemm_on_strided_views_matches_numpy():
+    rng = np.random.default_rng(1)
+    X = rng.random((70, 90))
+    Y = X.copy()
+    L._gemm_acc(X[:40, :50], X[:40, 50:80], X[40:70, :50])       # row strides 90, unit column stride
+    Y[:40, :50] += Y[:40, 50:80] @ Y[40:70, :50]
+    # same products, possibly summed in another order by BLAS: agreement to a few ulps of the entries
+    assert np.allclose(X, Y, rtol=1e-14, atol=0)
+    with pytest.raises(ValueError):
+        L._gemm_acc(X[:40, :50], X[:40, 50:80], X[40:69, :50])
+
+
+@settings(max_examples=10)
+@given(st.integers(0, 10**6), st.integers(300, 700), st.integers(2, 280))
+def test_dense_recursive_blocks_tiny_rates(seed, m, d):
+    """Above one block (recursion down to GTH_BASE inside blocks of DENSE_BLOCK), accuracy stays ~1e-16·m.
+
+    A birth–death system with rational rates, every 25th link of size 10^-d (a metastable chain of 25-state
+    wells): solved densely in float64, against its exact rational solution (the Fraction reduction has no
+    fill-in on a tridiagonal system, so the reference is cheap)."""
+    rng = random.Random(seed)
+    rows, t = [], []
+    tiny = F(1, 10**d)
+    for x in range(m):
+        r = {}
+        if x > 0:
+            r[x - 1] = F(rng.randint(1, 9), 10) * (tiny if x % 25 == 0 else 1)
+        if x < m - 1:
+            r[x + 1] = F(rng.randint(1, 9), 10) * (tiny if (x + 1) % 25 == 0 else 1)
+        rows.append(r)
+        t.append(tiny if x == 0 else F(0))
+    c = [F(rng.randint(1, 5)) for _ in range(m)]
+    ex = L.hitting_reduction(rows, t, c)
+    h = L.hitting_reduction_dense(to_dense(rows, m), [float(v) for v in t], [float(v) for v in c])
+    assert rel_err(h, ex) <= REL
+
+
+# ----------------------------------------------------------------------------- sparse: cluster interiors and rounds
+@settings(max_examples=15)
+@given(st.integers(0, 10**6), st.integers(3, 12), st.integers(1, 9), st.integers(1, 250),
+       st.sampled_from(["rounds", "interiors", "both"]))
+def test_sparse_rounds_and_interiors_match_exact(seed, k, size, d, mode):
+    """Force the independent-set rounds (no dense switch before 3 states) and/or the cluster interiors."""
+    m = k * size
+    labels = [x // size for x in range(m)]
+    rows, t, c = random_system(seed, m, tiny=F(1, 10**d), labels=labels, density=0.4)
+    ex = exact_solution(rows, t, c)
+    old = L.SPARSE_DENSE_MAX, L.SPARSE_DENSE_FILL
+    L.SPARSE_DENSE_MAX, L.SPARSE_DENSE_FILL = 3, 2.0
+    try:
+        A = sp.csr_matrix(to_dense(rows, m))
+        lab = None if mode == "rounds" else labels
+        if mode == "interiors":
+            L.SPARSE_DENSE_MAX = m - 1        # one interior level, then dense
+        h = L.hitting_reduction_sparse(A, [float(v) for v in t], [float(v) for v in c], lab)
+    finally:
+        L.SPARSE_DENSE_MAX, L.SPARSE_DENSE_FILL = old
+    assert rel_err(h, ex) <= REL
+
+
+def test_sparse_padded_cluster_shapes_match_dense():
+    """Many cluster shapes: interior counts padded to multiples of 4 (padding states change nothing)."""
+    rng = np.random.default_rng(3)
+    sizes = rng.integers(2, 40, 60)
+    labels = np.repeat(np.arange(sizes.size), sizes)
+    m = labels.size
+    A = sp.random(m, m, density=0.2, random_state=4, format="csr")
+    A = A.multiply(labels[:, None] == labels[None, :]).tocsr()     # within clusters
+    cross = sp.random(m, m, density=0.002, random_state=5, format="csr") * 1e-9
+    A = (A + cross + sp.diags(np.full(m - 1, 0.5), -1)).tocsr()
+    t = np.zeros(m)
+    t[0] = 1e-9
+    old = L.SPARSE_DENSE_MAX
+    L.SPARSE_DENSE_MAX = 10
+    try:
+        h = L.hitting_reduction_sparse(A, t, np.ones(m), labels)
+    finally:
+        L.SPARSE_DENSE_MAX = old
+    ref = L.hitting_reduction_dense(A.toarray(), t, np.ones(m))
+    assert np.max(np.abs(h / ref - 1)) <= REL
+
+
+def test_absorbing_solve_dense_and_sparse_agree():
+    from metacot.numerics.families import ring
+
+    c = ring(60, 7, exact=False)
+    P = c.offdiag_kernel(1e-9)
+    absorb = np.zeros(c.n, dtype=bool)
+    absorb[[c.target, 5]] = True
+    u1, H1 = L.absorbing_solve(P, absorb, None, c.cluster_of, dense_max=0)       # sparse
+    u2, H2 = L.absorbing_solve(P, absorb, None, None, dense_max=10**6)           # dense
+    assert (u1 == u2).all() and np.max(np.abs(H1 / H2 - 1)) <= REL
+
+
+@settings(max_examples=30)
+@given(st.integers(0, 10**6), st.integers(1, 40), st.floats(0.02, 0.4))
+def test_almost_sure_python_search_matches_sparse_search(seed, n, density):
+    rng = random.Random(seed)
+    adj = [[y for y in range(n) if rng.random() < density] for _ in range(n)]
+    targets = set(rng.sample(range(n), rng.randint(1, 3) if n >= 3 else 1))
+    old = L.ALMOST_SURE_PY_MAX
+    try:
+        L.ALMOST_SURE_PY_MAX = -1
+        via_csr = L.almost_sure_states(adj, targets)
+    finally:
+        L.ALMOST_SURE_PY_MAX = old
+    assert (L._almost_sure_py(adj, targets) == via_csr).all()

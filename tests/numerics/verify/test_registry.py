@@ -199,19 +199,31 @@ def test_register_rejects_duplicates(toy_claims):
 
 
 def test_one_sigint_stops_verify_within_2_s_and_leaves_no_process(tmp_path):
+    started = tmp_path / "started"
     mod = tmp_path / "slow.py"
-    mod.write_text(textwrap.dedent("""
-        import time, sympy
+    mod.write_text(textwrap.dedent(f"""
+        import pathlib, time, sympy
         from metacot.numerics.verify.conjectures import claim
         x = sympy.Symbol("x")
         c = claim(id="slow.sleep", statement=sympy.Eq(x, 1))
-        c.part("sleep", instances=[{"i": i} for i in range(8)])(lambda i: (time.sleep(0.2 if i == 0 else 30), {x: 1})[1])
+
+        def nap(i):
+            if i == 0:
+                pathlib.Path({str(started)!r}).write_text("0")
+                return {{x: 1}}
+            time.sleep(30)
+            return {{x: 1}}
+
+        c.part("sleep", instances=[{{"i": i}} for i in range(8)])(nap)
     """))
     report = tmp_path / "partial.json"
     p = subprocess.Popen([sys.executable, "-m", "metacot", "verify", "--module", str(mod), "--claim", "slow.*",
                           "--jobs", "2", "--out", str(report)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          start_new_session=True, text=True)
-    time.sleep(4)
+    deadline = time.monotonic() + 60
+    while not started.exists() and time.monotonic() < deadline:   # the run is under way (instance 0 ran)
+        time.sleep(0.05)
+    time.sleep(1.0)                            # instance 0's result is back; two others are sleeping
     t0 = time.monotonic()
     os.killpg(p.pid, signal.SIGINT)            # what a terminal's Ctrl-C does: the whole process group
     out, err = p.communicate(timeout=20)
