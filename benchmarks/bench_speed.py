@@ -420,13 +420,19 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats (a smoke run)")
     ap.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS))
     args = ap.parse_args(argv)
+    name = "speed" if not args.quick else "speed-quick"
     res = {"info": C.machine_info(), "quick": args.quick}
+    prev = os.path.join(C.OUT, f"{name}.json")
+    if set(args.only) != set(SECTIONS) and os.path.exists(prev):   # a partial run updates the last full one
+        import json
+
+        with open(prev, encoding="utf-8") as fh:
+            res.update({k: v for k, v in json.load(fh).items() if k in SECTIONS})
     for s in args.only:
         print(f"[bench_speed] {s} ...", flush=True)
         res[s] = globals()[f"bench_{s}"](args.quick)
     res["targets"] = targets(res)
     lines = report(res)
-    name = "speed" if not args.quick else "speed-quick"
     C.write(name, res, lines)
     print("\n".join(lines))
 

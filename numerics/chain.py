@@ -336,16 +336,19 @@ class Chain:
                          m.data[m.indptr[i]:m.indptr[i + 1]].tolist())) for i in range(self.n)]
 
     def csr(self, which: int = 0) -> sp.csr_matrix:
-        """P0 (which=0) or P1 (which=1) as a float CSR matrix."""
+        """P0 (which=0) or P1 (which=1) as a float CSR matrix (of an exact chain: built once, then cached)."""
         if not self.exact:
             return self._csr[which]
-        rows, cols, vals = [], [], []
-        for i, r in enumerate(self._rows[which]):
-            for j, v in r.items():
-                rows.append(i)
-                cols.append(j)
-                vals.append(float(v))
-        return sp.csr_matrix((vals, (rows, cols)), shape=(self.n, self.n))
+        cache = self.__dict__.setdefault("_float_csr_cache", {})
+        if which not in cache:
+            rows, cols, vals = [], [], []
+            for i, r in enumerate(self._rows[which]):
+                for j, v in r.items():
+                    rows.append(i)
+                    cols.append(j)
+                    vals.append(float(v))
+            cache[which] = sp.csr_matrix((vals, (rows, cols)), shape=(self.n, self.n))
+        return cache[which]
 
     def dense(self, which: int = 0) -> np.ndarray:
         return self.csr(which).toarray()

@@ -116,22 +116,38 @@ def _order(chain, unknown):
 
 
 def _scaled_system(pat, nums, unknown, idx, b):
-    """Z = diag(S)·(I − P(ε))_UU as an fmpz_mat (nonzero entries set one by one) and the row scales S = b·d0·d1."""
+    """Z = diag(S)·(I − P(ε))_UU as an fmpz_mat and the row scales S = b·d0·d1.
+
+    The positions of the entries depend only on the unknown set: they are computed once per set (cached on
+    the pattern) as (row, column, x, k) with P(ε)(x, cols[x][k]) the entry; each ε only fills in numbers."""
     m = len(unknown)
+    key = ("layout", tuple(unknown))
+    lay = pat.unknown_cache.get(key)
+    if lay is None:
+        lay = []
+        for i, x in enumerate(unknown):
+            ent = []
+            for k, y in enumerate(pat.cols[x]):
+                j = idx.get(y)
+                if j is not None:
+                    ent.append((j, k))
+            lay.append(ent)
+        pat.unknown_cache[key] = lay
     Z = flint.fmpz_mat(m, m)
     scale = [0] * m
-    get = idx.get
+    d0, d1 = pat.d0, pat.d1
     for i, x in enumerate(unknown):
-        S = b * pat.d0[x] * pat.d1[x]
+        S = b * d0[x] * d1[x]
         scale[i] = S
-        row = {i: S}
-        for y, v in zip(pat.cols[x], nums[x]):
-            j = get(y)
-            if j is not None and v:
-                row[j] = row.get(j, 0) - v
-        for j, v in row.items():
-            if v:
-                Z[i, j] = v
+        row = nums[x]
+        diag = S
+        for j, k in lay[i]:
+            v = row[k]
+            if j == i:
+                diag -= v
+            elif v:
+                Z[i, j] = -v
+        Z[i, i] = diag
     return Z, scale
 
 
