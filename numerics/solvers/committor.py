@@ -169,8 +169,8 @@ def committor_laurent(chain, A, B) -> list:
     import scipy.sparse as sp
 
     from metacot.numerics.solvers import _qq_eps
-    from metacot.numerics.solvers.hitting import _cluster_order
-    from metacot.numerics.solvers.reduction import hitting_reduction, reach_back
+    from metacot.numerics.solvers.hitting import absorption_field_solve
+    from metacot.numerics.solvers.reduction import reach_back
 
     F, E = _qq_eps.field()
     rows = _qq_eps.kernel_rows(chain, F, E)
@@ -183,27 +183,9 @@ def committor_laurent(chain, A, B) -> list:
     stop = amask.copy()
     stop[list(b)] = True
     reach = reach_back(S, amask, stop)        # can reach A without passing through B
-    unknown = [x for x in range(n) if reach[x] and not stop[x]]
-    idx = {x: i for i, x in enumerate(unknown)}
-    Arows, t, c = [], [], []
-    for x in unknown:
-        r, tx, cx = {}, F.zero, F.zero
-        for y, v in rows[x].items():
-            if y == x:
-                continue
-            if y in idx:
-                r[idx[y]] = v
-            else:
-                tx = tx + v
-                if y in a:
-                    cx = cx + v
-        Arows.append(r)
-        t.append(tx)
-        c.append(cx)
     out = [_qq_eps.constant(1 if x in a else 0) for x in range(n)]
-    if unknown:
-        q = hitting_reduction(Arows, t, c, order=_cluster_order(chain, unknown))
-        for x, v in zip(unknown, q):
-            out[x] = _qq_eps.to_rational_function(v)
+    unknown, values = absorption_field_solve(chain, rows, set(a), set(np.flatnonzero(stop).tolist()), reach, F.zero)
+    for x, v in zip(unknown, values):
+        out[x] = _qq_eps.to_rational_function(v)
     return out
 

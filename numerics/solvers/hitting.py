@@ -315,30 +315,51 @@ def hitting_probabilities(chain: Chain, target, eps, avoid=(), method: str = "au
         smask = np.zeros(n, dtype=bool)
         smask[list(stop)] = True
         reach = reach_back(S, smask)
-        unknown = [x for x in range(n) if reach[x] and x not in stop]
-        idx = {x: i for i, x in enumerate(unknown)}
-        A, t, c = [], [], []
-        for x in unknown:
-            r, tx, cx = {}, zero, zero
-            for y, v in rows[x].items():
-                if y == x:
-                    continue
-                if y in idx:
-                    r[idx[y]] = v
-                else:
-                    tx = tx + v
-                    if y in targets:
-                        cx = cx + v
-            A.append(r)
-            t.append(tx)
-            c.append(cx)
         out = [zero] * n
         for y in targets:
             out[y] = one
-        if unknown:
-            for x, v in zip(unknown, hitting_reduction(A, t, c, order=_cluster_order(chain, unknown))):
-                out[x] = v
+        unknown, values = absorption_field_solve(chain, rows, targets, stop, reach, zero)
+        for x, v in zip(unknown, values):
+            out[x] = v
         return out
+
+
+def absorption_field_solve(chain: Chain, rows, targets, stop, reach, zero):
+    """Solve for u(x) = P_x(hit ``targets`` before the rest of ``stop``) on the states x ∉ stop with
+    ``reach[x]`` (u = 0 elsewhere off the targets), in any exact field (Fractions, mpf, QQ(ε)).
+
+    Subtraction-free: each unknown's diagonal is its exit mass t(x) (mass into stop ∪ unreachable states),
+    c(x) its mass into ``targets``; solved by :func:`~metacot.numerics.solvers.reduction.hitting_reduction`
+    cluster by cluster. Used by :func:`hitting_probabilities` and the committors of
+    :mod:`metacot.numerics.solvers.committor`.
+
+    Returns
+    -------
+    unknown : list of int
+        The states solved for.
+    values : list
+        u on ``unknown`` (field elements).
+    """
+    unknown = [x for x in range(chain.n) if reach[x] and x not in stop]
+    idx = {x: i for i, x in enumerate(unknown)}
+    A, t, c = [], [], []
+    for x in unknown:
+        r, tx, cx = {}, zero, zero
+        for y, v in rows[x].items():
+            if y == x:
+                continue
+            if y in idx:
+                r[idx[y]] = v
+            else:
+                tx = tx + v
+                if y in targets:
+                    cx = cx + v
+        A.append(r)
+        t.append(tx)
+        c.append(cx)
+    if not unknown:
+        return [], []
+    return unknown, hitting_reduction(A, t, c, order=_cluster_order(chain, unknown))
 
 
 class _nullctx:

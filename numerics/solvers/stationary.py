@@ -29,7 +29,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from metacot.numerics.numbers import exact_value, to_mpf
-from metacot.numerics.errors import ChainError, MetacotError
+from metacot.numerics.errors import ChainError, LimitError, MetacotError
 
 METHODS = ("auto", "exact", "mp", "float", "certified")
 EXACT_AUTO_MAX_N = 400
@@ -287,6 +287,9 @@ def _pick(chain, eps, method: str) -> str:
     return method
 
 
+FLOAT_DENSE_MAX_N = 10_000   # dense float GTH: 8·n² bytes (0.8 GB at the limit) and about n³/3 flops
+
+
 def stationary_law(chain, eps, method: str = "auto", *, dps: int = 50, irreducible: bool = False):
     """Stationary law π of P(ε) = P0 + ε·P1 (π P(ε) = π, Σ π = 1), unichains included.
 
@@ -341,6 +344,10 @@ def stationary_law(chain, eps, method: str = "auto", *, dps: int = 50, irreducib
     if method == "certified":
         return _certified(chain, eps, irreducible)
     if method == "float":
+        if chain.n > FLOAT_DENSE_MAX_N:
+            raise LimitError(f"the float stationary law uses dense GTH (n² memory, n³ work); {chain.n} states exceed "
+                             f"its limit of {FLOAT_DENSE_MAX_N} (hitting times and absorption probabilities have "
+                             f"sparse solvers: metacot hitting / committor)")
         return stationary_distribution(chain.kernel(eps).toarray(), irreducible=irreducible)
     if method == "mp":
         with mpmath.workdps(dps):
