@@ -98,7 +98,64 @@ def _check_index(i, n, what):
 
 
 class Chain:
-    """P(ε) = P0 + ε·P1 on states 0..n−1, optional clusters, start and target (spec 00)."""
+    """The affine perturbed kernel P(ε) = P0 + ε·P1 on states 0..n−1, with clusters, start and target (spec 00).
+
+    Rows of P0 sum to 1 and rows of P1 to 0; P(ε) is a stochastic matrix exactly for
+    0 ≤ ε ≤ eps_max = min over P1(x, y) < 0 of P0(x, y)/(−P1(x, y)) (inf when P1 has no negative entry). The
+    clusters C_1..C_K are the closed classes of P0, each block P0|C_k irreducible and aperiodic; they are
+    the states of the meta-chain (:mod:`metacot.numerics.solvers.meta_chain`). Sparse edges are the pairs
+    (x, y) in different clusters with P1(x, y) > 0 (weight q(x, y) = P1(x, y)). Every solver, family,
+    algorithm and claim works on this one type; the paper's row-rescaled form is
+    :func:`row_rescaled_chain`.
+
+    Parameters
+    ----------
+    n : int
+        Number of states, ≥ 1.
+    P0, P1 : entries
+        ``[i, j, value]`` triples, a dict ``{(i, j): value}``, a dense (n, n) array or a scipy sparse
+        matrix; P1 may be None (P1 = 0). Values that are Fractions, ints or strings (``"1/3"``,
+        ``"1e-3"``) are exact; any float makes the chain float (scipy CSR storage). Repeated (i, j)
+        entries add up.
+    clusters : list of lists of int, optional
+        C_1..C_K; they must partition the states into closed classes of P0 with irreducible aperiodic
+        blocks. Default: the closed classes of P0, ordered by smallest state (computed on first use).
+    start, target : int, optional
+        X_in and X_out (used by the command line and by the claims).
+    name : str, optional
+        Shown in ``repr`` and reports.
+    exact : bool, optional
+        Force exact (True: every entry must be rational) or float storage; default: exact exactly when
+        every entry is rational.
+
+    Attributes
+    ----------
+    n, exact, eps_max, start, target, name
+        As above; ``eps_max`` is a Fraction for exact chains, a float otherwise (``math.inf`` when P1 has
+        no negative entry).
+    clusters : list of lists of int
+        C_1..C_K (``K`` their number, ``cluster_of`` the cluster index of every state).
+
+    Raises
+    ------
+    ChainError
+        Malformed entries, a row sum off (exact: exactly; float: by more than 1e-12), a negative entry
+        of P0 or of P(ε) for every ε > 0, bad clusters.
+
+    Examples
+    --------
+    Cluster {0, 1} (uniform block) with a sparse edge 0 → 2 of weight 1, and the single state {2} with a
+    sparse edge 2 → 1 of weight 1, in the row-rescaled form P1 = Q − diag(q)·P0:
+
+    >>> c = Chain(3, [[0, 0, "1/2"], [0, 1, "1/2"], [1, 0, "1/2"], [1, 1, "1/2"], [2, 2, 1]],
+    ...           [[0, 0, "-1/2"], [0, 1, "-1/2"], [0, 2, 1], [2, 2, -1], [2, 1, 1]], start=0, target=2)
+    >>> c
+    <Chain n=3 exact eps_max=1>
+    >>> c.clusters, c.sparse_edges()
+    ([[0, 1], [2]], {(0, 2): Fraction(1, 1), (2, 1): Fraction(1, 1)})
+    >>> c.kernel_exact("1/10")[0]                        # row 0 of P(1/10)
+    {0: Fraction(9, 20), 1: Fraction(9, 20), 2: Fraction(1, 10)}
+    """
 
     def __init__(self, n, P0, P1=None, clusters=None, *, start=None, target=None, name=None, exact=None):
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or int(n) < 1:
@@ -674,11 +731,44 @@ def _block_periods(S0, rows, cols, label, roots, blocks, K) -> np.ndarray:
 
 
 def row_rescaled_chain(blocks: Iterable, edges, *, start=None, target=None, name=None) -> Chain:
-    """The paper's construction: p^ε(x,y) = (1 − ε q(x))·P0(x,y) + ε q(x,y).
+    """The paper's row-rescaled chain p^ε(x,y) = (1 − ε q(x))·P0(x,y) + ε q(x,y) (spec 00), q(x) = Σ_y q(x,y).
 
-    blocks: list of square stochastic matrices (dense, exact entries allowed), laid out block-diagonally;
-    edges: {(x, y): q(x,y)} or triples (x, y, q) in global state indices, x and y in different blocks.
-    Returns P0 = diag(blocks), P1 = Q − diag(q)·P0 with eps_max = 1/max_x q(x).
+    P0 = diag(blocks) and P1 = Q − diag(q)·P0, so P(ε) is stochastic for 0 ≤ ε ≤ eps_max = 1/max_x q(x). The
+    clusters are the blocks, in order. Every family of :mod:`metacot.numerics.families` is built with it.
+
+    Parameters
+    ----------
+    blocks : list of square matrices
+        The stochastic blocks P0|C_k (nested lists or arrays; entries as for :class:`Chain`, exact when
+        rational), laid out block-diagonally: block k holds the next ``len(block)`` states.
+    edges : dict {(x, y): q} or iterable of (x, y, q)
+        Sparse edges in global state indices, x and y in different blocks, weights q > 0; repeated pairs
+        add up.
+    start, target : int, optional
+        X_in and X_out.
+    name : str, optional
+
+    Returns
+    -------
+    Chain
+        Exact when every entry and weight is rational.
+
+    Raises
+    ------
+    ChainError
+        A block that is not square or not stochastic (or reducible or periodic), an edge inside one block,
+        a state out of range, a weight ≤ 0.
+
+    Examples
+    --------
+    A uniform 2-state block and a single state, sparse edges 0 → 2 (q = 1) and 2 → 1 (q = 1/2):
+
+    >>> c = row_rescaled_chain([[["1/2", "1/2"], ["1/2", "1/2"]], [[1]]], {(0, 2): 1, (2, 1): "1/2"},
+    ...                        start=0, target=2)
+    >>> c.clusters, c.eps_max
+    ([[0, 1], [2]], Fraction(1, 1))
+    >>> c.kernel_exact(Fraction(1, 10))[0]             # (1 − ε)·P0(0, ·) + ε·δ_2
+    {0: Fraction(9, 20), 1: Fraction(9, 20), 2: Fraction(1, 10)}
     """
     blocks = [list(map(list, b)) if not isinstance(b, np.ndarray) else b for b in blocks]
     sizes = [len(b) for b in blocks]

@@ -2,19 +2,68 @@
 
 
 class MetacotError(ValueError):
-    """Bad input or an impossible request; the CLI prints `error: <message>` and exits 2."""
+    """Bad input or an impossible request, with a one-line message naming the problem and the way around it.
+
+    The base of every error metacot raises on purpose (a subclass of :class:`ValueError`); the command line
+    prints ``error: <message>`` on stderr and exits 2, with no traceback.
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import ring
+    >>> try:
+    ...     ring(1, 2)
+    ... except MetacotError as exc:
+    ...     print(exc)
+    K must be an integer ≥ 2, got 1
+    >>> issubclass(MetacotError, ValueError)
+    True
+    """
 
 
 class ChainError(MetacotError):
-    """A chain violates the model of spec 00 (stochasticity, ranges, clusters, format)."""
+    """A chain violates the model of spec 00: rows of P0 not summing to 1 or of P1 to 0, a negative entry,
+    a state index out of range, clusters that are not closed, irreducible and aperiodic blocks of P0, or a
+    malformed chain file.
+
+    Examples
+    --------
+    >>> from metacot.numerics.chain import Chain
+    >>> Chain(1, [[0, 0, "1/2"]])
+    Traceback (most recent call last):
+    ...
+    metacot.numerics.errors.ChainError: row 0 of P0 sums to 1/2, not 1
+    """
 
 
 class EpsilonError(MetacotError):
-    """ε lies outside the range where P(ε) = P0 + ε·P1 is a stochastic matrix."""
+    """ε lies outside the range 0 < ε ≤ eps_max where P(ε) = P0 + ε·P1 is a stochastic matrix (or is not a
+    finite number, or underflows float64 where a float kernel is needed).
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import ring
+    >>> ring(3, 2, 1).check_eps("2")
+    Traceback (most recent call last):
+    ...
+    metacot.numerics.errors.EpsilonError: eps = 2 is outside the valid range (0, 1]: P(eps) would have a negative entry
+    """
 
 
 class UnreachableTargetError(MetacotError):
-    """The target is not reached almost surely, so the expected hitting time is infinite."""
+    """The target is not reached almost surely from the start, so the expected hitting time E[τ] is infinite
+    (raised where one finite number is asked for; the per-state solvers return ``inf`` instead).
+
+    Examples
+    --------
+    Two absorbing states and no perturbation:
+
+    >>> from metacot.numerics.chain import Chain
+    >>> from metacot.numerics.solvers.hitting import hitting_time
+    >>> hitting_time(Chain(2, [[0, 0, "1"], [1, 1, "1"]]), 0, 1, "1/10")
+    Traceback (most recent call last):
+    ...
+    metacot.numerics.errors.UnreachableTargetError: target 1 is not reached almost surely from state 0 at eps = 1/10: E[tau] is infinite
+    """
 
 
 class InsufficientDataError(MetacotError):

@@ -36,9 +36,47 @@ def entry_state(k: int, M: int) -> int:
 
 
 def ring(K: int, M: int, q=1, *, exact: bool = True) -> Chain:
-    """ring(K, M, q): K complete-graph clusters of size M; the source of C_k has one sparse edge of
-    weight q into the entry state of C_{k+1 mod K}. start = 0 ∈ C_1, target = entry of C_K.
-    h^meta(1 → K) = (K−1)·M/q; eps_max = 1/q. exact=False builds float64 CSR directly (large K)."""
+    """ring(K, M, q) of spec 00: K complete-graph clusters of size M on a directed cycle of sparse edges.
+
+    Cluster C_k = {kM, …, kM + M − 1} has the block P0(x, y) = 1/M (π_k uniform); its source state kM has one
+    sparse edge of weight q into the entry state (k+1)M + M − 1 of C_{k+1 mod K}, in the row-rescaled form
+    (:func:`~metacot.numerics.chain.row_rescaled_chain`), so eps_max = 1/q. start = 0 ∈ C_1, target = the
+    entry state of C_K. Meta-chain: r(k, k+1) = q/M, h^meta(1 → K) = (K−1)·M/q (in units of 1/ε steps), and
+    exactly E[τ] = (K−1)·M/(q ε) + K − M − 1 steps (claims hitting.canonical, hitting.exact-canonical).
+
+    Parameters
+    ----------
+    K : int
+        Number of clusters, ≥ 2.
+    M : int
+        Cluster size, ≥ 1.
+    q : number or str, default 1
+        Sparse-edge weight, > 0 (strings such as ``"1/2"`` parse exactly).
+    exact : bool, default True
+        False builds the float64 CSR chain directly (fast for K·M up to about 10⁷ states).
+
+    Returns
+    -------
+    Chain
+
+    Raises
+    ------
+    MetacotError
+        K < 2, M < 1, or q ≤ 0.
+
+    Examples
+    --------
+    >>> from metacot.numerics.solvers.hitting import hitting_time
+    >>> c = ring(3, 2, 1)
+    >>> c
+    <Chain 'ring(K=3, M=2, q=1)' n=6 exact eps_max=1>
+    >>> c.clusters, c.start, c.target
+    ([[0, 1], [2, 3], [4, 5]], 0, 5)
+    >>> c.sparse_edges()
+    {(0, 3): Fraction(1, 1), (2, 5): Fraction(1, 1), (4, 1): Fraction(1, 1)}
+    >>> hitting_time(c, c.start, c.target, "1/100")      # (K−1)·M/(q ε) + K − M − 1
+    Fraction(400, 1)
+    """
     q = _check_family_args(K, M, q)
     edges = {(source_state(k, M), entry_state((k + 1) % K, M)): q for k in range(K)}
     name = f"ring(K={K}, M={M}, q={q})"
@@ -48,8 +86,42 @@ def ring(K: int, M: int, q=1, *, exact: bool = True) -> Chain:
 
 
 def uniform_escape(K: int, M: int, q=1, *, exact: bool = True) -> Chain:
-    """uniform-escape(K, M, q): as ring, but the source of C_k has an edge of weight q/(K−1) into the
-    entry state of every other cluster. h^meta(k → l) = (K−1)·M/q for all k ≠ l."""
+    """uniform-escape(K, M, q) of spec 00: as :func:`ring`, but the source of C_k has a sparse edge of weight
+    q/(K−1) into the entry state of every other cluster.
+
+    Meta-chain: r(k, l) = q/((K−1)M) for every k ≠ l, λ_k = q/M, and h^meta(k → l) = (K−1)·M/q for all
+    k ≠ l (units of 1/ε steps; claims hitting.canonical, search.success-whp). eps_max = 1/q; start = 0 ∈ C_1,
+    target = the entry state of C_K.
+
+    Parameters
+    ----------
+    K : int
+        Number of clusters, ≥ 2.
+    M : int
+        Cluster size, ≥ 1.
+    q : number or str, default 1
+        Total sparse weight out of each cluster's source, > 0.
+    exact : bool, default True
+        False builds the float64 CSR chain directly.
+
+    Returns
+    -------
+    Chain
+
+    Raises
+    ------
+    MetacotError
+        K < 2, M < 1, or q ≤ 0.
+
+    Examples
+    --------
+    >>> from metacot.numerics.solvers.meta_chain import meta_hitting_times
+    >>> c = uniform_escape(3, 2, 1)
+    >>> sorted(c.sparse_edges().items())[:2]
+    [((0, 3), Fraction(1, 2)), ((0, 5), Fraction(1, 2))]
+    >>> meta_hitting_times(c)[0]                            # (K−1)·M/q to every other cluster
+    [Fraction(0, 1), Fraction(4, 1), Fraction(4, 1)]
+    """
     q = _check_family_args(K, M, q)
     w = q / (K - 1)
     edges = {(source_state(k, M), entry_state(l, M)): w for k in range(K) for l in range(K) if l != k}
@@ -127,11 +199,48 @@ def random_block(rng: _random.Random, M: int, *, doubly_stochastic: bool = False
 
 def random_chain(seed: int, sizes=None, *, K: int | None = None, max_size: int = 4, extra_edges: int = 2,
                  doubly_stochastic: bool = False, denominator: int = 12) -> Chain:
-    """A seeded random metastable chain in row-rescaled form (exact).
+    """A seeded random metastable chain in the row-rescaled form of spec 00 (exact rationals).
 
-    Clusters of the given sizes (or K random sizes in 1..max_size); sparse edges: a cycle through all
-    clusters (so every cluster is reached) plus `extra_edges` random ones, weights in {1..4}/4.
-    start = first state, target = last state.
+    Blocks from :func:`random_block` (positive diagonal and a cyclic shift, so irreducible and aperiodic;
+    rows of integer weights in 1..`denominator`, normalised); sparse edges: a cycle C_1 → C_2 → … → C_K → C_1 from
+    and to uniformly chosen states (so every cluster is reached) plus `extra_edges` random ones, weights in
+    {1, 2, 3, 4}/4 (a repeated pair keeps the last weight drawn). start = the first state, target = the
+    last. Used by the property-based tests and by ``family_chain({"family": "random", …})``.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of :class:`random.Random`; the same seed and arguments give the same chain.
+    sizes : list of int, optional
+        Cluster sizes (at least two clusters). Default: K sizes drawn uniformly from 1..max_size.
+    K : int, optional
+        Number of clusters when `sizes` is not given (default: drawn from 2..4); ignored otherwise.
+    max_size : int, default 4
+    extra_edges : int, default 2
+    doubly_stochastic : bool, default False
+        Doubly stochastic blocks (rational mixtures of permutations), so every π_k is uniform.
+    denominator : int, default 12
+        Largest integer weight before normalisation of a block row.
+
+    Returns
+    -------
+    Chain
+        Named ``random(seed=…, sizes=[…])``.
+
+    Raises
+    ------
+    MetacotError
+        Fewer than two clusters, or a size that is not an integer ≥ 1.
+
+    Examples
+    --------
+    >>> c = random_chain(0, [2, 3])
+    >>> c.clusters, c.start, c.target
+    ([[0, 1], [2, 3, 4]], 0, 4)
+    >>> c.sparse_edges()
+    {(0, 3): Fraction(3, 4), (3, 1): Fraction(1, 1), (4, 0): Fraction(1, 4)}
+    >>> c.row_dicts(0)[1]
+    {0: Fraction(5, 6), 1: Fraction(1, 6)}
     """
     rng = _random.Random(seed)
     if sizes is None:
@@ -140,6 +249,8 @@ def random_chain(seed: int, sizes=None, *, K: int | None = None, max_size: int =
     sizes = list(sizes)
     if len(sizes) < 2:
         raise MetacotError("random_chain needs at least 2 clusters")
+    if not all(isinstance(m, int) and not isinstance(m, bool) and m >= 1 for m in sizes):
+        raise MetacotError(f"random_chain: cluster sizes must be integers >= 1, got {sizes}")
     blocks = [random_block(rng, M, doubly_stochastic=doubly_stochastic, denominator=denominator) for M in sizes]
     offs = [0]
     for M in sizes:
@@ -285,26 +396,55 @@ NAMED_CHAINS = {"equal-rates-4": equal_rates_4, "two-one": two_one, "tv-weighted
 
 
 def family_chain(params: dict) -> Chain:
-    """The chain a claim instance names: family 'ring' | 'uniform-escape' (K, M, q = 1), 'random'
-    (seed, sizes, extra = 2, ds = False), 'clustered' (seed, K, M, degree = 2, w_min, w_max, levels:
-    :func:`random_clustered`), 'restart' (K, M, forward = 1, back = 1), or a named chain of NAMED_CHAINS
-    ('equal-rates-4').
-    Shared by the claims, `metacot refute` and the book."""
+    """The chain a claim instance names by its parameters (shared by the claims, ``metacot refute`` and the
+    book).
+
+    Parameters
+    ----------
+    params : dict
+        ``params["family"]`` (``_`` and ``-`` alike) and its arguments: ``"ring"`` or ``"uniform-escape"``
+        (K, M, q = 1: :func:`ring`, :func:`uniform_escape`); ``"random"`` (seed, sizes, extra = 2,
+        ds = False: :func:`random_chain`); ``"clustered"`` (seed, K, M, degree = 2, w_min = "1/4",
+        w_max = "1", levels = 3: :func:`random_clustered`); ``"restart"`` (K, M, forward = 1, back = 1:
+        :func:`restart`); or a named chain of NAMED_CHAINS (``"equal-rates-4"``, ``"two-one"``,
+        ``"tv-weighted-4"``). Other keys (eps, …) are ignored.
+
+    Returns
+    -------
+    Chain
+
+    Raises
+    ------
+    MetacotError
+        Unknown family, a missing required argument (K, M or seed), or arguments the family refuses.
+
+    Examples
+    --------
+    >>> family_chain({"family": "ring", "K": 3, "M": 2, "eps": "1/100"})
+    <Chain 'ring(K=3, M=2, q=1)' n=6 exact eps_max=1>
+    >>> family_chain({"family": "random", "seed": 0, "sizes": [2, 3]})
+    <Chain 'random(seed=0, sizes=[2, 3])' n=5 exact eps_max=1>
+    >>> family_chain({"family": "equal_rates_4"})
+    <Chain 'equal-rates-4' n=4 exact eps_max=1>
+    """
     fam = str(params.get("family", "")).replace("_", "-")
     if fam in NAMED_CHAINS:
         return NAMED_CHAINS[fam]()
-    if fam == "ring":
-        return ring(params["K"], params["M"], params.get("q", 1))
-    if fam == "uniform-escape":
-        return uniform_escape(params["K"], params["M"], params.get("q", 1))
-    if fam == "clustered":
-        return random_clustered(params["seed"], params["K"], params["M"], params.get("degree", 2),
-                                params.get("w_min", "1/4"), params.get("w_max", "1"), params.get("levels", 3))
-    if fam == "restart":
-        return restart(params["K"], params["M"], params.get("forward", 1), params.get("back", 1))
-    if fam == "random":
-        return random_chain(params["seed"], params.get("sizes"), extra_edges=params.get("extra", 2),
-                            doubly_stochastic=bool(params.get("ds", False)))
+    try:
+        if fam == "ring":
+            return ring(params["K"], params["M"], params.get("q", 1))
+        if fam == "uniform-escape":
+            return uniform_escape(params["K"], params["M"], params.get("q", 1))
+        if fam == "clustered":
+            return random_clustered(params["seed"], params["K"], params["M"], params.get("degree", 2),
+                                    params.get("w_min", "1/4"), params.get("w_max", "1"), params.get("levels", 3))
+        if fam == "restart":
+            return restart(params["K"], params["M"], params.get("forward", 1), params.get("back", 1))
+        if fam == "random":
+            return random_chain(params["seed"], params.get("sizes"), extra_edges=params.get("extra", 2),
+                                doubly_stochastic=bool(params.get("ds", False)))
+    except KeyError as exc:
+        raise MetacotError(f"chain family {fam!r} needs the parameter {exc.args[0]!r}") from None
     raise MetacotError(f"unknown chain family {params.get('family')!r} (ring, uniform-escape, random, "
                        f"clustered, restart, "
                        f"{', '.join(NAMED_CHAINS)})")

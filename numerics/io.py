@@ -19,7 +19,20 @@ NPZ_MAX_N = 5000  # .npz chain files hold dense n×n float arrays: 2·8·n² byt
 
 
 def chain_to_json(chain) -> dict:
-    """JSON-able dict of a Chain; exact entries as rational strings, floats as numbers.
+    """The chain-file object of a Chain: ``{"n", "P0", "P1", "clusters"?, "start"?, "target"?, "name"?}``.
+
+    P0 and P1 as ``[i, j, value]`` triples in row order; exact entries as rational strings (``"1/2"``),
+    float entries as JSON numbers. ``clusters`` is written only for a chain built with explicit clusters.
+    The inverse of :func:`chain_from_json`.
+
+    Parameters
+    ----------
+    chain : Chain
+
+    Returns
+    -------
+    dict
+        JSON-able (``json.dumps`` writes it as it is).
 
     Examples
     --------
@@ -48,6 +61,17 @@ def chain_to_json(chain) -> dict:
 
 def chain_from_json(d):
     """The Chain described by a parsed chain-file object (see the module docstring).
+
+    Parameters
+    ----------
+    d : dict
+        ``{"n": N, "P0": [[i, j, value], …], "P1": […], "clusters"?: [[…], …], "start"?, "target"?,
+        "name"?}`` meaning P(ε) = P0 + ε·P1; values as rational or decimal strings or integers (exact)
+        or JSON numbers (float chain).
+
+    Returns
+    -------
+    Chain
 
     Raises
     ------
@@ -108,9 +132,10 @@ def load_chain(path):
     --------
     >>> import os, tempfile
     >>> from metacot.numerics.families import ring
-    >>> path = os.path.join(tempfile.mkdtemp(), "ring.json")
-    >>> save_chain(ring(3, 2, 1), path)
-    >>> load_chain(path).n
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = os.path.join(d, "ring.json")
+    ...     save_chain(ring(3, 2, 1), path)
+    ...     print(load_chain(path).n)
     6
     """
     path = os.fspath(path)
@@ -193,7 +218,19 @@ def _reject_constant(name):
 
 
 def save_chain(chain, path) -> None:
-    """Write .json (exact when the chain is exact) or .npz (dense float arrays).
+    """Write a chain file: .json (exact rationals when the chain is exact; see :func:`chain_to_json`) or
+    .npz (dense float64 arrays P0 and P1, for at most NPZ_MAX_N = 5000 states). :func:`load_chain` reads
+    either back; a .json file round-trips an exact chain exactly.
+
+    Parameters
+    ----------
+    chain : Chain
+    path : str or os.PathLike
+        Ends in ``.npz`` for the dense float format; anything else is written as JSON.
+
+    Returns
+    -------
+    None
 
     Raises
     ------
@@ -201,6 +238,17 @@ def save_chain(chain, path) -> None:
         A .npz file for more than NPZ_MAX_N states (dense arrays).
     OSError
         The file cannot be written (the command line words it with ``describe_os_error``).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from metacot.numerics.families import ring
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     path = os.path.join(d, "ring.json")
+    ...     save_chain(ring(3, 2, 1), path)
+    ...     c = load_chain(path)
+    >>> c.n, c.clusters, c.eps_max
+    (6, [[0, 1], [2, 3], [4, 5]], Fraction(1, 1))
     """
     path = os.fspath(path)
     if path.endswith(".npz"):

@@ -359,7 +359,12 @@ class Interval:
     Parameters
     ----------
     lo, hi : Fraction
-        Lower and upper endpoint, ``lo <= hi``.
+        Lower and upper endpoint, ``lo <= hi`` (ints and floats are converted exactly).
+
+    Raises
+    ------
+    ValueError
+        ``lo > hi``.
 
     Examples
     --------
@@ -422,8 +427,15 @@ class Interval:
 class Approximation:
     """A computed value with an a-priori absolute error bound, ``|x − value| ≤ error`` (rung *numerical*).
 
-    ``value`` is a float, an ``mpmath.mpf`` or a Fraction; ``error`` a non-negative number. Unlike
-    :class:`Interval` the bound is a priori (an analysis of the method), not outward-rounded arithmetic.
+    Unlike :class:`Interval` the bound is a priori (an analysis of the method), not outward-rounded
+    arithmetic. A claim decides on the whole error interval [value − error, value + error].
+
+    Parameters
+    ----------
+    value : float, mpmath.mpf or Fraction
+        The computed value.
+    error : number, default 0.0
+        The a-priori bound on |x − value| (non-negative; not checked).
 
     Examples
     --------
@@ -447,6 +459,18 @@ class Approximation:
 @_dataclass(frozen=True)
 class Estimate:
     """A Monte Carlo estimate: sample mean, its standard error and the sample size (rung *statistical*).
+
+    A claim's relation must hold at some point of the normal confidence interval mean ± z·se, z from the
+    part's confidence level (the prediction is not rejected at that level).
+
+    Parameters
+    ----------
+    mean : float
+        The sample mean.
+    se : float
+        Its standard error, sd/√n.
+    n : int, default 0
+        The sample size.
 
     Examples
     --------

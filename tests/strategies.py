@@ -1,10 +1,10 @@
 """Shared test inputs: hypothesis strategies (random metastable chains, ε over many decades) and small fixed chains."""
-from fractions import Fraction
 
 from hypothesis import strategies as st
 
 from metacot.numerics.chain import row_rescaled_chain
 from metacot.numerics.families import random_chain
+from metacot.numerics.verify.conjectures import eps_decades  # noqa: F401  (the library's strategy, re-used)
 
 
 @st.composite
@@ -21,11 +21,6 @@ def chains(draw, min_k=2, max_k=4, max_size=4, doubly_stochastic=None):
     ds = draw(st.booleans()) if doubly_stochastic is None else doubly_stochastic
     extra = draw(st.integers(0, 3))
     return random_chain(seed, sizes, extra_edges=extra, doubly_stochastic=ds)
-
-
-def eps_decades(lo=1, hi=40):
-    """ε = m·10^(−d) exactly (Fraction), d from lo to hi decades, m in 1..9."""
-    return st.builds(lambda m, d: Fraction(m, 10**d), st.integers(1, 9), st.integers(lo, hi))
 
 
 def two_cluster_chain():

@@ -172,9 +172,66 @@ def ppo_clip(model: Chain, eps, found_edges, eps_max, clip, *, inner: str = "exa
              max_iter: int = 100000, max_inner: int = 1000000, track=None) -> PPOResult:
     """PPO-Clip (Alg. 3) from the pretrained model `model` evaluated at ε (its kernel is p_old at n = 0).
 
-    found_edges: Ê as (x, y) pairs; eps_max ∈ (0, 1); clip c > 0; inner ∈ {exact, gd, sign, sign-sparse}
-    (η needed for all but exact; see the module docstring). μ (weights in J; matters for gd only): default the stationary law of the pretrained kernel.
-    Returns per-source iteration counts and n*(x) = ⌈log(ε_max/s0(x))/log(1+c)⌉, s0 = initial found mass.
+    Advantage Â(x, y) = 1 on the found edges Ê, else 0, so the clipped surrogate is
+    J(W) = Σ_x μ(x) Σ_{y∈Ê_x} min(p̂_W(y|x), (1+c)·p_old(y|x)): every outer iteration multiplies the found
+    mass s(x) of a source by at least 1 + c until it is capped at ε_max (the inner loops are described in
+    the module docstring). With the exact inner loop s_n = s0·(1+c)^n and the iterations per source are
+    n*(x) = ⌈log(ε_max/s0(x))/log(1+c)⌉ (claim ppo.geometric-growth); the rest of each source row is
+    scaled by (1 − ε_max)/(1 − s0), so dense edges keep their ratios (ppo.preserves-dense), and the
+    fine-tuned chain reaches the target in about h^meta/ε_max steps instead of h^meta/ε
+    (ppo.internalises-prm).
+
+    Parameters
+    ----------
+    model : Chain
+        The pretrained model (e.g. ``two_stage_pretrain(...).chain``, or the true chain).
+    eps : Fraction, int, str, float
+        ε at which the model is evaluated (0 ≤ ε ≤ eps_max of the model).
+    found_edges : iterable of (x, y)
+        Ê; every found edge must have positive probability under the model.
+    eps_max : number or str
+        ε_max ∈ (0, 1), the target found mass per source.
+    clip : number or str
+        c > 0.
+    inner : {"exact", "gd", "sign", "sign-sparse"}, default "exact"
+        The inner maximisation; "exact" is exact (Fractions) for an exact model at rational ε, ε_max, c.
+    eta : float, optional
+        Step size of the gd and sign inner loops (required for them).
+    mu : array, optional
+        Weights μ(x) in J (they matter for "gd" only); default the stationary law of the pretrained kernel.
+    max_iter, max_inner : int
+        Caps on the outer iterations and on the inner steps per iteration.
+    track : iterable of (x, y), optional
+        Edges whose probabilities the history records (default: the found edges).
+
+    Returns
+    -------
+    PPOResult
+        ``kernel`` (exact: list of dict rows; else a dense ndarray), ``iterations`` and
+        ``predicted_iterations`` (max over sources of the counts and of n*), per-source counts,
+        ``history`` (found mass and TV per iteration), ``chain()`` (the fine-tuned model as a Chain).
+
+    Raises
+    ------
+    MetacotError
+        Unknown inner loop, ε_max outside (0, 1), c ≤ 0, a missing η, malformed or zero-probability found
+        edges, or a cap (max_iter, max_inner) reached; EpsilonError for ε out of range.
+
+    Examples
+    --------
+    ring(3, 2, 1) at ε = 1/100, every sparse edge found, ε_max = 1/2, c = 1/5:
+    n* = ⌈log(50)/log(6/5)⌉ = 22.
+
+    >>> from metacot.numerics.families import ring
+    >>> from metacot.numerics.solvers.hitting import hitting_time
+    >>> c = ring(3, 2, 1)
+    >>> res = ppo_clip(c, "1/100", c.sparse_edges(), "1/2", "1/5")
+    >>> res.iterations, res.predicted_iterations
+    (22, 22)
+    >>> res.kernel[0]                                      # found mass ε_max, dense part × (1 − ε_max)/(1 − s0)
+    {0: Fraction(1, 4), 1: Fraction(1, 4), 3: Fraction(1, 2)}
+    >>> hitting_time(res.chain(), c.start, c.target, "1/100")      # (K−1)·M/ε_max + K − M − 1
+    Fraction(8, 1)
     """
     if inner not in INNER:
         raise MetacotError(f"unknown inner loop {inner!r} (choose from {', '.join(INNER)})")

@@ -245,12 +245,57 @@ def _search_rng(seed):
 
 
 def sparse_edge_search(sampler, start, n_walkers, warmup, horizon, rounds, seed=None) -> SearchResult:
-    """Algorithm 2 (spec 02) with black-box access: only `sampler.step(states)` and `sampler.n` are used.
+    """Sparse Edge Search, Algorithm 2 of the paper (spec 02), with black-box access to the chain.
 
-    n_walkers N ≥ 1, warm-up T0 ≥ 0, horizon T_max > T0 (steps per round, warm-up included), rounds R ≥ 1.
-    `seed` drives the search's own randomness (tie-break among walkers escaping at the same step); the
-    sampler owns the walk's randomness (seed it at construction). Same sampler seed and same `seed` ⇒ same
-    result. Cost per round = N·(escape step), or N·T_max for an empty round. Claims S1–S3 use it.
+    Only ``sampler.step(states)`` and ``sampler.n`` are used. Each round starts N walkers at the frontier x,
+    runs T0 warm-up steps (Ĉ = every state visited), then records the first transition (u → y) with
+    y ∉ Ĉ as a sparse edge and moves the frontier to y; a round with no escape by step T_max ends empty.
+    Cost, in walker-steps: N·(escape step) per round, N·T_max for an empty round; an ideal round on
+    complete-graph blocks costs N·T0 + N/(1 − (1 − εq/M)^N) in expectation (claim search.cost), and
+    R = Θ(K log K) rounds of N = Θ(log K) walkers find every sparse edge with high probability
+    (search.recovery, search.rounds, search.success-whp).
+
+    Parameters
+    ----------
+    sampler : object
+        Has ``n`` (number of states) and ``step(states) -> next states`` (int arrays of the same shape),
+        e.g. :class:`~metacot.numerics.solvers.monte_carlo.KernelSampler` of P(ε); it owns the walk's
+        randomness (seed it at construction).
+    start : int
+        The first frontier (X_in).
+    n_walkers : int
+        N ≥ 1.
+    warmup : int
+        T0 ≥ 0.
+    horizon : int
+        T_max > T0, the steps per round, warm-up included.
+    rounds : int
+        R ≥ 1.
+    seed : int, optional
+        The search's own randomness (tie-break among walkers escaping at the same step). Same sampler seed
+        and same `seed` ⇒ same result; None draws fresh entropy.
+
+    Returns
+    -------
+    SearchResult
+        ``edges`` (Ê in discovery order), ``clusters`` (the Ĉ of all rounds, overlapping ones merged),
+        ``rounds`` (one RoundRecord each), ``cost`` (walker-steps).
+
+    Raises
+    ------
+    MetacotError
+        A sampler without ``step``/``n``, an unknown start, parameters out of range (T_max ≤ T0, …).
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import ring
+    >>> from metacot.numerics.solvers.monte_carlo import KernelSampler
+    >>> c = ring(3, 2, 1)
+    >>> res = sparse_edge_search(KernelSampler(c, "1/1000", seed=0), c.start, 4, 10, 5000, 4, seed=0)
+    >>> res.edges, res.clusters
+    ([(0, 3), (2, 5), (4, 1)], [[0, 1], [2, 3], [4, 5]])
+    >>> set(res.edges) == set(c.sparse_edges()), len(res.rounds)
+    (True, 4)
     """
     n, x0, N, T0, H, R = _check_params(sampler, start, n_walkers, warmup, horizon, rounds)
     res = _run_replicas(sampler, x0, N, T0, H, R, 1, _search_rng(seed))[0]
@@ -1041,6 +1086,49 @@ def prm_guided(chain: Chain, found_edges, eps_max=None, *, eps=None, weights=Non
     A found edge that is not a sparse edge of the chain (P1(x,y) ≤ 0 or inside a cluster: a false
     positive of the search) raises MetacotError unless `weights` supplies its weight.
     Returns a Chain with the same clusters, start and target; valid for 0 ≤ s ≤ its eps_max (≤ 1).
+    Once every source is known, its meta rates are r_PRM(k, l) = Σ_{x∈C_k} π_k(x) Σ_{y∈C_l} q(x,y)/q̂(x)
+    (:func:`prm_meta_rates`) and E_PRM[τ] ≈ h^meta_PRM/ε_max steps: the hitting time drops from Θ(KM/ε)
+    to Θ(KM/ε_max) (claims search.prm-gain, ppo.internalises-prm).
+
+    Parameters
+    ----------
+    chain : Chain
+        The pretrained chain P0 + ε·P1 (with clusters).
+    found_edges : iterable of (x, y)
+        Ê, e.g. ``sparse_edge_search(...).edges``; duplicates are ignored.
+    eps_max : number or str, optional
+        ε_max ∈ (0, 1]; needed (and used) only together with `eps`, to keep the pretrained rows on the
+        ray ε = (ε/ε_max)·s.
+    eps : number or str, optional
+        The pretrained ε kept on the unguided rows (default: those rows are P0).
+    weights : dict {(x, y): weight}, optional
+        Weights of found edges instead of P1(x, y) (required for false positives).
+
+    Returns
+    -------
+    Chain
+        The affine family G(s) = P0 + s·G1 (evaluate it at s = ε_max); exact when the chain, the weights
+        and ε/ε_max are.
+
+    Raises
+    ------
+    MetacotError
+        No found edge, a malformed or self-loop edge, a false positive without a weight, a weight ≤ 0,
+        ε_max outside (0, 1], or `eps` without `eps_max`; EpsilonError for `eps` out of range.
+
+    Examples
+    --------
+    ring(3, 2, 1/4) with every sparse edge known: E[τ] = (K−1)·M/(q ε) = 1600 steps at ε = 1/100 for the
+    pretrained chain, (K−1)·M/ε_max = 8 steps for the guided one at ε_max = 1/2.
+
+    >>> from metacot.numerics.families import ring
+    >>> from metacot.numerics.solvers.hitting import hitting_time
+    >>> c = ring(3, 2, "1/4")
+    >>> g = prm_guided(c, c.sparse_edges())
+    >>> g.kernel_exact("1/2")[0]                           # (1 − s)·P0(0, ·) + s·δ_3
+    {0: Fraction(1, 4), 1: Fraction(1, 4), 3: Fraction(1, 2)}
+    >>> hitting_time(c, c.start, c.target, "1/100"), hitting_time(g, g.start, g.target, "1/2")
+    (Fraction(1600, 1), Fraction(8, 1))
     """
     from metacot.numerics.numbers import parse_number
 

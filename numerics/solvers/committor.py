@@ -107,6 +107,11 @@ def absorption_probabilities(chain, sets, eps, method: str = "auto", *, dps: int
     list
         One committor vector per set (types as :func:`committor`).
 
+    Raises
+    ------
+    MetacotError
+        No set, an empty set, overlapping sets, unknown states or method; EpsilonError for ε out of range.
+
     Examples
     --------
     >>> from metacot.numerics.chain import Chain
@@ -150,6 +155,11 @@ def committor_laurent(chain, A, B) -> list:
     -------
     list of RationalFunction
         One per state (constants 1 on A, 0 on B and on states that cannot reach A avoiding B).
+
+    Raises
+    ------
+    MetacotError
+        A float chain, A empty, A and B overlapping, unknown states.
 
     Examples
     --------

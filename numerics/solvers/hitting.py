@@ -127,10 +127,51 @@ def _cluster_order(chain: Chain, unknown):
 
 
 def expected_hitting_times(chain: Chain, target, eps, method: str = "auto", *, dps: int = 50):
-    """E_x[τ_target] for every state x at P(ε); τ = inf{t ≥ 0 : X_t ∈ target}.
+    """h(x) = E_x[τ_target] for every state x at P(ε), in steps; τ = inf{t ≥ 0 : X_t ∈ target}.
 
-    Returns a list (exact: Fraction, mp: mpf, certified: Interval) or a float ndarray; 0 on the target
-    (certified: Interval(0, 0)), inf where the target is not hit almost surely. Claims: hitting.* (spec 01).
+    h = 0 on the target and h(x) = 1 + Σ_y P(ε)(x, y) h(y) elsewhere, solved by subtraction-free state
+    reduction (GTH family) in the field of the method, cluster by cluster; states from which the target is
+    not hit almost surely get inf. Metastable chains have h(x) ≈ h^meta(k → l)/ε for x ∈ C_k, target in
+    C_l (claim hitting.leading-order; the exact Laurent expansion is :func:`hitting_laurent`). Claims:
+    hitting.* (spec 01).
+
+    Parameters
+    ----------
+    chain : Chain
+    target : int or iterable of int
+        The target state or set of states.
+    eps : Fraction, int, str, float or mpf
+        ε with 0 ≤ ε ≤ eps_max (strings parse exactly: ``"1/100"``, ``"1e-30"``).
+    method : {"auto", "exact", "laurent", "mp", "float", "certified"}
+        exact: Fractions (exact chain, rational ε); laurent: the exact rational function of ε evaluated
+        at ε; mp: mpmath at `dps` digits (any ε, e.g. 1e-300); float: float64 state reduction (relative
+        error ≲ n·1e-16 for ε down to 1e-300); certified: enclosures in ball arithmetic; auto: exact for an
+        exact chain with rational ε, n ≤ 400 and an affordable elimination, else float.
+    dps : int, default 50
+        Decimal digits for "mp".
+
+    Returns
+    -------
+    list or ndarray
+        One value per state: list of Fraction (exact, laurent; ``math.inf`` where infinite), list of mpf
+        (mp), list of Interval (certified; Interval(0, 0) on the target), float ndarray (float).
+
+    Raises
+    ------
+    MetacotError
+        Unknown method or target state, an empty target, exact requested for a float chain or an
+        irrational ε; LimitError when an exact, mp or Laurent solve is beyond its cost limit.
+    EpsilonError
+        ε outside [0, eps_max].
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import ring
+    >>> c = ring(3, 2, 1)
+    >>> expected_hitting_times(c, c.target, "1/100")
+    [Fraction(400, 1), Fraction(402, 1), Fraction(199, 1), Fraction(201, 1), Fraction(1004, 101), Fraction(0, 1)]
+    >>> expected_hitting_times(c, c.target, 0.01, method="float").round(6)
+    array([400.      , 402.      , 199.      , 201.      ,   9.940594,   0.      ])
     """
     if method not in METHODS:
         raise MetacotError(f"unknown method {method!r} (choose from {', '.join(METHODS)})")
@@ -227,10 +268,56 @@ def _float_hitting(chain, targets, eps):
 
 def hitting_time(chain: Chain, start, target, eps, method: str = "auto", *, dps: int = 50,
                  n_walkers: int = 20000, seed=None):
-    """E_start[τ_target] as one number; raises UnreachableTargetError if it is infinite.
+    """E_start[τ_target] at P(ε) as one number, in steps (τ = inf{t ≥ 0 : X_t ∈ target}).
 
-    method "mc": Monte Carlo mean of n_walkers walkers (seeded) — use `monte_carlo_hitting_time` for the
-    standard error and the raw sample.
+    The entry `start` of :func:`expected_hitting_times`, or the Monte Carlo mean of `n_walkers` walkers for
+    method "mc" (use :func:`~metacot.numerics.solvers.monte_carlo.monte_carlo_hitting_time` for its
+    standard error and the raw sample). For ring(K, M, q), E[τ] = (K−1)·M/(q ε) + K − M − 1 exactly
+    (claims hitting.canonical, hitting.exact-canonical); in general ε·E[τ] → h^meta (hitting.leading-order).
+
+    Parameters
+    ----------
+    chain : Chain
+    start : int
+        X_in.
+    target : int or iterable of int
+    eps : Fraction, int, str, float or mpf
+        ε with 0 ≤ ε ≤ eps_max (strings parse exactly).
+    method : {"auto", "exact", "laurent", "mp", "float", "certified", "mc"}
+        As :func:`expected_hitting_times`, plus "mc" (Monte Carlo).
+    dps : int, default 50
+        Decimal digits for "mp".
+    n_walkers : int, default 20000
+        Walkers for "mc".
+    seed : int, optional
+        Seed for "mc" (same seed, same value); None draws fresh entropy.
+
+    Returns
+    -------
+    Fraction, mpf, float or Interval
+        By method, as :func:`expected_hitting_times`; a float for "mc".
+
+    Raises
+    ------
+    UnreachableTargetError
+        The target is not hit almost surely from `start` (E[τ] is infinite).
+    MetacotError
+        Unknown state or method (and the errors of :func:`expected_hitting_times`).
+    EpsilonError
+        ε outside [0, eps_max].
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import ring
+    >>> c = ring(3, 2, 1)                              # (K−1)·M/(q ε) + K − M − 1 = 4/ε
+    >>> hitting_time(c, c.start, c.target, "1/100")
+    Fraction(400, 1)
+    >>> hitting_time(c, c.start, c.target, "1e-30", method="mp")
+    mpf('4.0e+30')
+    >>> 4 * 10**30 in hitting_time(c, c.start, c.target, "1e-30", method="certified")
+    True
+    >>> abs(hitting_time(c, c.start, c.target, "1/10", method="mc", n_walkers=4000, seed=0) - 40) < 2
+    True
     """
     x = _check_state(chain, start)
     if method == "mc":
@@ -278,7 +365,46 @@ def hitting_probabilities(chain: Chain, target, eps, avoid=(), method: str = "au
     """u(x) = P_x(hit `target` before `avoid`) at P(ε) (absorption probabilities), for every state x.
 
     u = 1 on target, 0 on avoid and on states that cannot reach target ∪ avoid; elsewhere
-    e(x) u(x) = P(x, target) + Σ_{y≠x} P(x,y) u(y) solved by subtraction-free state reduction.
+    e(x) u(x) = P(x, target) + Σ_{y≠x} P(x,y) u(y), e(x) = 1 − P(x, x) the exit mass, solved by
+    subtraction-free state reduction. Dimensionless. With `avoid` empty, u(x) = P_x(τ_target < ∞). The
+    committor of :mod:`metacot.numerics.solvers.committor` (claim hitting.committor) is the same solve.
+
+    Parameters
+    ----------
+    chain : Chain
+    target : int or iterable of int
+    eps : Fraction, int, str, float
+        ε with 0 ≤ ε ≤ eps_max (strings parse exactly).
+    avoid : int or iterable of int, default ()
+        States that stop the walk without success; disjoint from `target`.
+    method : {"auto", "exact", "mp", "float", "certified"}
+        As :func:`expected_hitting_times` (auto: exact for an exact chain with rational ε and n ≤ 400,
+        else float).
+    dps : int, default 50
+        Decimal digits for "mp".
+
+    Returns
+    -------
+    list or ndarray
+        One probability per state: Fractions (exact), mpf (mp), Intervals (certified) or a float ndarray.
+
+    Raises
+    ------
+    MetacotError
+        Unknown or empty target, a state in both target and avoid, unknown method; LimitError for an exact
+        or mp solve beyond its cost limit (also under "auto").
+    EpsilonError
+        ε outside [0, eps_max].
+
+    Examples
+    --------
+    uniform-escape(3, 2, 1): from C_1 the walk enters C_2 (state 3) or C_3 (state 5) first with equal
+    probability.
+
+    >>> from metacot.numerics.families import uniform_escape
+    >>> c = uniform_escape(3, 2, 1)
+    >>> hitting_probabilities(c, 5, "1/100", avoid=[3])
+    [Fraction(1, 2), Fraction(1, 2), Fraction(3, 202), Fraction(0, 1), Fraction(199, 202), Fraction(1, 1)]
     """
     targets = _targets(chain, target)
     avoid_set = set() if avoid is None else (_targets(chain, avoid) if (not isinstance(avoid, (list, tuple, set))
@@ -384,7 +510,45 @@ def exit_times(chain: Chain, cluster: int, eps, method: str = "auto", *, dps: in
 
 
 def mean_exit_time(chain: Chain, cluster: int, eps, method: str = "auto", *, dps: int = 50):
-    """E_{π_k}[σ_k] = Σ_{x∈C_k} π_k(x) E_x[σ_k], started from the block's stationary law π_k (spec 01 H3)."""
+    """E_{π_k}[σ_k] = Σ_{x∈C_k} π_k(x) E_x[σ_k] in steps: the mean exit time from cluster k started from the
+    block's stationary law π_k, σ_k = inf{t ≥ 0 : X_t ∉ C_k}.
+
+    Claim hitting.escape-law (spec 01 H3): ε·E_{π_k}[σ_k] → 1/λ_k, λ_k the escape rate of
+    :func:`~metacot.numerics.solvers.meta_chain.escape_rates`; for ring(K, M, q) it is M/(q ε) exactly.
+
+    Parameters
+    ----------
+    chain : Chain
+    cluster : int
+        Cluster index k (0-based, in the order of ``chain.clusters``).
+    eps : Fraction, int, str, float
+        ε with 0 ≤ ε ≤ eps_max.
+    method : {"auto", "exact", "laurent", "mp", "float", "certified"}
+        As :func:`expected_hitting_times`.
+    dps : int, default 50
+        Decimal digits for "mp".
+
+    Returns
+    -------
+    Fraction, mpf, float or Interval
+        By method.
+
+    Raises
+    ------
+    MetacotError
+        Unknown cluster, a chain with a single cluster, and the errors of :func:`expected_hitting_times`;
+        LimitError when the exact block laws π_k are beyond their cost limit (they are computed exactly for
+        an exact chain whatever the method).
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import random_chain, ring
+    >>> mean_exit_time(ring(3, 2, 1), 0, "1/100")          # M/(q ε)
+    Fraction(200, 1)
+    >>> c = random_chain(0, [2, 3])                        # ε·E[σ_0] against 1/λ_0 = 32/15
+    >>> Fraction(1, 100) * mean_exit_time(c, 0, "1/100")
+    Fraction(12791, 6000)
+    """
     from metacot.numerics.solvers.meta_chain import cluster_stationary_laws
 
     h = exit_times(chain, cluster, eps, method, dps=dps)
@@ -467,7 +631,25 @@ def hitting_laurent(chain: Chain, target) -> list:
     coefficient), by the FLINT backend `metacot.numerics.solvers.exact.hitting_rational_functions` (one exact
     solve and the Woodbury identity, or exact evaluation and interpolation); without python-flint, by state
     reduction over the field QQ(ε) (sympy). Reachability uses the generic support of P(ε), 0 < ε < eps_max.
-    Used by hitting.leading-order (spec 01 H1).
+    Used by hitting.leading-order (spec 01 H1): the ε^−1 coefficient is h^meta (units 1/ε), the ε^0
+    coefficient the first finite-ε correction (steps).
+
+    Parameters
+    ----------
+    chain : Chain
+        Exact chain.
+    target : int or iterable of int
+
+    Returns
+    -------
+    list of RationalFunction or None
+        One per state (the constant 0 on the target); ``.evaluate(eps)``, ``.laurent(order)``,
+        ``.pole_order()``, ``.to_sympy()``.
+
+    Raises
+    ------
+    MetacotError
+        A float chain, an unknown target; LimitError beyond the cost limit of the exact solves.
 
     Examples
     --------
@@ -532,7 +714,44 @@ def _to_rational_function(v, e) -> RationalFunction:
 
 
 def laurent_coefficients(chain: Chain, start, target, order: int = 0) -> dict[int, Fraction]:
-    """Exact Laurent coefficients {k: a_k} of E_start[τ_target](ε) at ε = 0, up to ε^order."""
+    """Exact Laurent coefficients {k: a_k} of E_start[τ_target](ε) = Σ_k a_k ε^k at ε = 0, up to ε^order.
+
+    For a metastable chain the pole is simple: a_−1 = h^meta(k → l) (units 1/ε; claim
+    hitting.leading-order) and a_0 is the first finite-ε correction in steps (for ring(K, M, q):
+    a_−1 = (K−1)·M/q, a_0 = K − M − 1, claim hitting.exact-canonical). Computed from
+    :func:`hitting_laurent`.
+
+    Parameters
+    ----------
+    chain : Chain
+        Exact chain.
+    start : int
+    target : int or iterable of int
+    order : int, default 0
+        Highest power of ε returned.
+
+    Returns
+    -------
+    dict {int: Fraction}
+        From the pole order (−1 for a simple pole) up to `order`; ``{0: 0}`` when start is a target.
+
+    Raises
+    ------
+    UnreachableTargetError
+        The target is not hit almost surely for small ε > 0.
+    MetacotError
+        A float chain, an unknown state.
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import random_chain, ring
+    >>> c = ring(2, 2, 1)                                  # a_−1 = (K−1)·M/q, a_0 = K − M − 1
+    >>> laurent_coefficients(c, c.start, c.target)
+    {-1: Fraction(2, 1), 0: Fraction(-1, 1)}
+    >>> c = random_chain(0, [2, 3])
+    >>> laurent_coefficients(c, c.start, c.target, order=1)
+    {-1: Fraction(32, 15), 0: Fraction(1906, 245), 1: Fraction(312, 35)}
+    """
     x = _check_state(chain, start)
     f = hitting_laurent(chain, target)[x]
     if f is None:

@@ -25,7 +25,36 @@ ALL_PAIRS_WORK_MAX = 3 * 10**5
 
 
 def cluster_stationary_laws(chain: Chain) -> list[list]:
-    """π_k for each block P0|C_k (GTH; exact for exact chains)."""
+    """π_k, the stationary law of each block P0|C_k (π_k P0|C_k = π_k, Σ π_k = 1; spec 00).
+
+    The weights of the meta-chain rates r(k, l) = Σ_{x∈C_k} π_k(x) Σ_{y∈C_l} P1(x, y) and of the mean
+    exit time (claim hitting.escape-law); the block is irreducible, so π_k is unique and positive. Exact
+    chains: an exact linear solve (FLINT) per distinct block; float chains: GTH in float64.
+
+    Parameters
+    ----------
+    chain : Chain
+        A chain with clusters.
+
+    Returns
+    -------
+    list
+        One law per cluster, in the order of ``chain.clusters`` and of the states inside it: lists of
+        Fraction (exact chain) or float ndarrays.
+
+    Raises
+    ------
+    LimitError
+        Σ_k |C_k|³ beyond the budget of the exact (5·10⁶) or float (10¹⁰) block solves.
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import random_chain, ring
+    >>> cluster_stationary_laws(ring(3, 2, 1))[0]          # complete blocks: uniform
+    [Fraction(1, 2), Fraction(1, 2)]
+    >>> cluster_stationary_laws(random_chain(0, [2, 3]))
+    [[Fraction(5, 8), Fraction(3, 8)], [Fraction(209, 777), Fraction(75, 259), Fraction(49, 111)]]
+    """
     work = sum(len(c) ** 3 for c in chain.clusters)
     if work > BLOCK_GTH_WORK_MAX[chain.exact]:
         big = max(len(c) for c in chain.clusters)
@@ -130,7 +159,35 @@ def meta_rate_rows(chain: Chain) -> list[dict]:
 
 
 def meta_rates(chain: Chain):
-    """K×K matrix r(k,l) (diagonal 0): list of lists of Fractions (exact) or float ndarray."""
+    """The meta-chain rates r(k, l) = Σ_{x∈C_k} π_k(x) Σ_{y∈C_l} P1(x, y), k ≠ l, as a K×K matrix (spec 00).
+
+    Per unit of ε·(steps): the cluster label jumps from k to l at rate ε·r(k, l) per step, i.e. at rate
+    r(k, l) on the timescale t/ε. In the row-rescaled form P1(x, y) = q(x, y) across clusters, so
+    r(k, l) = Σ_x π_k(x) Σ_{y∈C_l} q(x, y). Claims hitting.leading-order, hitting.meta-chain, distill.*.
+
+    Parameters
+    ----------
+    chain : Chain
+        A chain with clusters.
+
+    Returns
+    -------
+    list of lists of Fraction (exact chain) or float ndarray
+        r[k][l], diagonal 0.
+
+    Raises
+    ------
+    LimitError
+        The block laws are beyond their cost limit (:func:`cluster_stationary_laws`).
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import random_chain, ring
+    >>> meta_rates(ring(3, 2, 1))[0]                       # r(k, k+1) = q/M
+    [Fraction(0, 1), Fraction(1, 2), Fraction(0, 1)]
+    >>> meta_rates(random_chain(0, [2, 3]))
+    [[Fraction(0, 1), Fraction(15, 32)], [Fraction(1243, 3108), Fraction(0, 1)]]
+    """
     K = chain.K
     rows = meta_rate_rows(chain)
     if not chain.exact:
@@ -149,13 +206,71 @@ def meta_rates(chain: Chain):
 
 
 def escape_rates(chain: Chain):
-    """λ_k = Σ_{l≠k} r(k,l)."""
+    """The escape rates λ_k = Σ_{l≠k} r(k, l) of the meta-chain, in units of ε per step (spec 00).
+
+    A walk started in C_k from π_k leaves it after about 1/(ε λ_k) steps: ε·E_{π_k}[σ_k] → 1/λ_k and
+    ε λ_k σ_k ⇒ Exp(1) (claim hitting.escape-law; see
+    :func:`~metacot.numerics.solvers.hitting.mean_exit_time`).
+
+    Parameters
+    ----------
+    chain : Chain
+        A chain with clusters.
+
+    Returns
+    -------
+    list of Fraction (exact chain) or float ndarray
+        One rate per cluster.
+
+    Raises
+    ------
+    LimitError
+        The block laws are beyond their cost limit (:func:`cluster_stationary_laws`).
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import random_chain, ring
+    >>> escape_rates(ring(3, 2, 1))                        # q/M
+    [Fraction(1, 2), Fraction(1, 2), Fraction(1, 2)]
+    >>> escape_rates(random_chain(0, [2, 3]))
+    [Fraction(15, 32), Fraction(1243, 3108)]
+    """
     r = meta_rates(chain)
     return [sum(row, _zero(chain)) for row in r] if chain.exact else r.sum(axis=1)
 
 
 def meta_generator(chain: Chain):
-    """L(k,l) = r(k,l), L(k,k) = −λ_k."""
+    """The meta-chain generator L(k, l) = r(k, l) (k ≠ l), L(k, k) = −λ_k (spec 00; rows sum to 0).
+
+    On the timescale t/ε the cluster label of X^ε converges to the continuous-time Markov chain with
+    generator L (claim hitting.meta-chain: the label law at step ⌊t/ε⌋ approaches e^{tL}); the eigenvalues
+    of −L are the rescaled gaps of the K eigenvalues of P(ε) nearest 1 (claim hitting.spectrum).
+
+    Parameters
+    ----------
+    chain : Chain
+        A chain with clusters.
+
+    Returns
+    -------
+    list of lists of Fraction (exact chain) or float ndarray
+        K×K, in units of ε per step.
+
+    Raises
+    ------
+    LimitError
+        The block laws are beyond their cost limit (:func:`cluster_stationary_laws`).
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import ring
+    >>> meta_generator(ring(3, 2, 1))
+    [[Fraction(-1, 2), Fraction(1, 2), Fraction(0, 1)],
+     [Fraction(0, 1), Fraction(-1, 2), Fraction(1, 2)],
+     [Fraction(1, 2), Fraction(0, 1), Fraction(-1, 2)]]
+    >>> meta_generator(ring(3, 2, 1).to_float()).sum(axis=1)
+    array([0., 0., 0.])
+    """
     r = meta_rates(chain)
     K = len(r)
     if chain.exact:
@@ -169,7 +284,34 @@ def meta_generator(chain: Chain):
 
 
 def jump_chain(chain: Chain):
-    """J(k,l) = r(k,l)/λ_k; a cluster with λ_k = 0 is absorbing (J(k,k) = 1)."""
+    """The jump chain J(k, l) = r(k, l)/λ_k of the meta-chain: the law of the next cluster visited (spec 00).
+
+    Dimensionless (a stochastic K×K matrix with zero diagonal where λ_k > 0); a cluster with λ_k = 0 is
+    absorbing (J(k, k) = 1). Distillation keeps it (claim distill.escape-preserved: the distilled model's
+    escape law converges to J), and its hitting times count the distilled steps (distill.order-K).
+
+    Parameters
+    ----------
+    chain : Chain
+        A chain with clusters.
+
+    Returns
+    -------
+    list of lists of Fraction (exact chain) or float ndarray
+
+    Raises
+    ------
+    LimitError
+        The block laws are beyond their cost limit (:func:`cluster_stationary_laws`).
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import uniform_escape
+    >>> jump_chain(uniform_escape(3, 2, 1))
+    [[Fraction(0, 1), Fraction(1, 2), Fraction(1, 2)],
+     [Fraction(1, 2), Fraction(0, 1), Fraction(1, 2)],
+     [Fraction(1, 2), Fraction(1, 2), Fraction(0, 1)]]
+    """
     r = meta_rates(chain)
     K = len(r)
     if chain.exact:
@@ -250,7 +392,38 @@ def check_all_pairs_work(K: int, nonzero_rates: int = 0) -> None:
 
 
 def meta_hitting_times(chain: Chain):
-    """h^meta[k][l] = expected CTMC hitting time of cluster l from cluster k (0 on the diagonal, inf if not a.s.)."""
+    """h^meta[k][l]: the expected hitting time of cluster l from cluster k for the meta-chain CTMC, all pairs.
+
+    Column l solves L h = −1 off l, h(l) = 0 (spec 00), by subtraction-free reduction on the rates; in
+    units of 1/ε steps: ε·E_x[τ_y] → h^meta(k → l) for x ∈ C_k, y ∈ C_l (claim hitting.leading-order). For
+    ring(K, M, q), h^meta(1 → K) = (K−1)·M/q; for uniform-escape, (K−1)·M/q for every pair. One column
+    costs one sparse solve: see :func:`meta_hitting_time` for a single pair at large K.
+
+    Parameters
+    ----------
+    chain : Chain
+        A chain with clusters.
+
+    Returns
+    -------
+    list of lists
+        K×K; Fractions for an exact chain, floats otherwise; 0 on the diagonal, ``math.inf`` where l is
+        not reached almost surely from k.
+
+    Raises
+    ------
+    LimitError
+        K·(K + nonzero rates) > 3·10⁵ (all pairs would take more than about 10 s), or the block laws are
+        beyond their cost limit.
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import random_chain, ring
+    >>> meta_hitting_times(ring(3, 2, 1))[0]               # h(1 → 2) = M/q, h(1 → 3) = 2M/q
+    [Fraction(0, 1), Fraction(2, 1), Fraction(4, 1)]
+    >>> meta_hitting_times(random_chain(0, [2, 3]))        # 1/r(k, l) for two clusters
+    [[Fraction(0, 1), Fraction(32, 15)], [Fraction(3108, 1243), Fraction(0, 1)]]
+    """
     check_all_pairs_work(chain.K)
     r = meta_rate_rows(chain)
     K = len(r)

@@ -468,6 +468,13 @@ def hitting_moments_laurent(chain, target, initial=None):
         Lists of RationalFunction per state (None where A is not hit a.s. for small ε), or single
         RationalFunctions under ν.
 
+    Raises
+    ------
+    UnreachableTargetError
+        Under ν: a state of positive weight does not hit A almost surely for small ε.
+    MetacotError
+        A float chain, an unknown target, inexact initial weights.
+
     Examples
     --------
     ring(2, 1, q = 1/2) is the 2-state chain with P(0, 1) = ε/2: Var(τ) = (1 − ε/2)/(ε/2)².

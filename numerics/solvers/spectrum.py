@@ -434,6 +434,12 @@ def meta_eigenvalues(chain, *, dps: int = 50) -> list:
     list of mpc
         K values, the first 0 (L is a generator).
 
+    Raises
+    ------
+    LimitError
+        The block laws π_k behind L are beyond their cost limit
+        (:func:`~metacot.numerics.solvers.meta_chain.cluster_stationary_laws`).
+
     Examples
     --------
     >>> from metacot.numerics.families import ring
@@ -475,6 +481,11 @@ def meta_prediction(chain, eps, count=None, *, dps: int = 50) -> list:
     Returns
     -------
     list of mpc
+
+    Raises
+    ------
+    EpsilonError
+        ε outside [0, eps_max].
 
     Examples
     --------

@@ -62,9 +62,33 @@ class ConjectureError(MetacotError):
 
 # ----------------------------------------------------------------------------------- domains
 def grid(**axes) -> list[dict]:
-    """Cartesian product of parameter axes, in the given order: grid(K=[2, 3], M=[2]) ->
-    [{'K': 2, 'M': 2}, {'K': 3, 'M': 2}] (the last axis varies fastest). Values must be JSON-able
-    (ints, strings such as "1/1000", floats)."""
+    """The instances of a claim part or conjecture: the Cartesian product of parameter axes.
+
+    Axes in the given order, the last varying fastest. Values must be JSON-able (ints, strings such as
+    ``"1/1000"`` or ``"ring(3, 2, 1)"``, floats): they are stored in reports and instance ids.
+
+    Parameters
+    ----------
+    **axes : list
+        One non-empty list of values per parameter name.
+
+    Returns
+    -------
+    list of dict
+        One ``{name: value}`` dict per combination.
+
+    Raises
+    ------
+    ConjectureError
+        No axis, an empty axis, or an axis that is not a list (a bare string or number).
+
+    Examples
+    --------
+    >>> grid(K=[2, 3], M=[2])
+    [{'K': 2, 'M': 2}, {'K': 3, 'M': 2}]
+    >>> len(grid(K=[2, 3, 4], M=[2, 3], eps=["1/100", "1e-6"]))
+    12
+    """
     if not axes:
         raise ConjectureError("grid() needs at least one axis, e.g. grid(K=[2, 3])")
     names = list(axes)
@@ -81,8 +105,34 @@ def grid(**axes) -> list[dict]:
 
 
 def eps_decades(lo: int = 1, hi: int = 30):
-    """Hypothesis strategy: ε = m·10^(−d) exactly (Fraction), m in 1..9, d in lo..hi (shrinks to 10^(−lo)).
-    Clamp to the chain's range yourself: ``eps = min(eps, chain.eps_max)``."""
+    """Hypothesis strategy of ε = m·10^(−d) exactly (a Fraction), m in 1..9, d in lo..hi; shrinks to 10^(−lo).
+
+    The ε axis of a ``search`` space for ``metacot refute`` (see :func:`define_conjecture`): decades of ε
+    down to 10^(−hi), exact, so the exact solvers apply. Clamp to the chain's range yourself
+    (``eps = min(eps, chain.eps_max)``), or use :func:`chains_with_eps`.
+
+    Parameters
+    ----------
+    lo, hi : int
+        Decades, 0 ≤ lo ≤ hi (defaults 1 and 30).
+
+    Returns
+    -------
+    hypothesis SearchStrategy of Fraction
+
+    Raises
+    ------
+    ConjectureError
+        Bounds that are not integers with 0 ≤ lo ≤ hi.
+
+    Examples
+    --------
+    The smallest ε < 1/1000 hypothesis finds (it shrinks the decade, then the mantissa):
+
+    >>> from hypothesis import find, settings
+    >>> find(eps_decades(2, 5), lambda e: e < Fraction(1, 1000), settings=settings(database=None))
+    Fraction(1, 10000)
+    """
     from hypothesis import strategies as st
 
     if not (isinstance(lo, int) and isinstance(hi, int) and 0 <= lo <= hi):
@@ -91,7 +141,26 @@ def eps_decades(lo: int = 1, hi: int = 30):
 
 
 def exact_rationals(numerators=(1, 8), denominators=(1, 4)):
-    """Hypothesis strategy: Fraction(a, b) with a, b in the given inclusive ranges (shrinks to lo/lo)."""
+    """Hypothesis strategy of exact rationals Fraction(a, b), a and b in the given inclusive ranges.
+
+    Shrinks towards numerators[0]/denominators[0]; a parameter axis of a ``search`` space (weights, the
+    clip c, ε_max, …).
+
+    Parameters
+    ----------
+    numerators, denominators : (int, int)
+        Inclusive ranges (lo, hi) of a and b; denominators must exclude 0.
+
+    Returns
+    -------
+    hypothesis SearchStrategy of Fraction
+
+    Examples
+    --------
+    >>> from hypothesis import find, settings
+    >>> find(exact_rationals(), lambda x: x > 2, settings=settings(database=None))
+    Fraction(3, 1)
+    """
     from hypothesis import strategies as st
 
     return st.builds(Fraction, st.integers(*numerators), st.integers(*denominators))
@@ -107,6 +176,36 @@ def random_chains(min_clusters: int = 2, max_clusters: int = 4, max_size: int = 
     edge from some state of C_k into some state of C_{k+1 mod K} for every k (so every cluster is
     reachable) with integer weight q ∈ 1..max_weight, plus up to max_extra_edges further edges.
     start = state 0 (in C_1), target = a state of the last cluster. eps_max = 1/max_x q(x).
+
+    Parameters
+    ----------
+    min_clusters, max_clusters : int
+        Range of K, 2 ≤ min_clusters ≤ max_clusters.
+    max_size : int
+        Largest cluster size (≥ 1).
+    max_weight : int
+        Largest integer block weight w and sparse-edge weight q (≥ 1).
+    max_extra_edges : int
+        Largest number of sparse edges beyond the cycle (≥ 0).
+
+    Returns
+    -------
+    hypothesis SearchStrategy of Chain
+
+    Raises
+    ------
+    ConjectureError
+        Bounds out of range.
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=10, derandomize=True, database=None)
+    ... @given(random_chains(max_clusters=3, max_size=2))
+    ... def check(chain):
+    ...     assert 2 <= chain.K <= 3 and chain.start == 0 and chain.cluster_of[chain.target] == chain.K - 1
+    ...     assert all(len(c) <= 2 for c in chain.clusters)
+    >>> check()
     """
     from hypothesis import strategies as st
 
@@ -154,9 +253,31 @@ def random_chains(min_clusters: int = 2, max_clusters: int = 4, max_size: int = 
 
 
 def chains_with_eps(chains=None, eps=None):
-    """Hypothesis strategy of {"chain": Chain, "eps": ε} with ε clamped to the chain's valid range
-    (ε ≤ chain.eps_max), so the drawn point is the one measured and reported. Defaults:
-    random_chains() and eps_decades(0, 30)."""
+    """Hypothesis strategy of ``{"chain": Chain, "eps": ε}`` with ε clamped to the chain's valid range.
+
+    ε = min(drawn ε, chain.eps_max), so the drawn point is the one measured and reported. A ready-made
+    ``search`` space for conjectures about (chain, ε) (pass it as ``search=chains_with_eps()``).
+
+    Parameters
+    ----------
+    chains : hypothesis SearchStrategy of Chain, optional
+        Default :func:`random_chains` ().
+    eps : hypothesis SearchStrategy of Fraction, optional
+        Default :func:`eps_decades` (0, 30).
+
+    Returns
+    -------
+    hypothesis SearchStrategy of dict
+
+    Examples
+    --------
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=10, derandomize=True, database=None)
+    ... @given(chains_with_eps(eps=eps_decades(0, 3)))
+    ... def check(point):
+    ...     assert 0 < point["eps"] <= point["chain"].eps_max and point["eps"] >= Fraction(1, 1000)
+    >>> check()
+    """
     from hypothesis import strategies as st
 
     chains = random_chains() if chains is None else chains
@@ -266,6 +387,12 @@ def claim(id=None, statement=None, *, paper: str = "user conjecture", descriptio
     -------
     Claim
 
+    Raises
+    ------
+    ConjectureError
+        A malformed id or statement (not a relation of symbols), a bad search space, or an id that is
+        already registered.
+
     Examples
     --------
     >>> import sympy as sp
@@ -323,6 +450,25 @@ def define_conjecture(id=None, statement=None, measure=None, *, grid=None, quick
     ------
     ConjectureError
         A missing or malformed field (one line naming it).
+
+    Examples
+    --------
+    The leading order alone, E[τ] = (K−1)·M/(q ε), misses the constant K − M − 1 of the exact ring
+    formula, so it fails at K = 2, M = 2 (E[τ] = 19 against 20 at ε = 1/10) and holds at K = 3, M = 2:
+
+    >>> import sympy as sp
+    >>> from metacot.numerics.families import ring
+    >>> from metacot.numerics.solvers.hitting import hitting_time
+    >>> from metacot.numerics.verify.runner import run_claims
+    >>> from metacot.theory.symbols import E_tau, K, M, q, eps
+    >>> def measure(K, M, q, eps):
+    ...     c = ring(K, M, q)
+    ...     return {E_tau: hitting_time(c, c.start, c.target, eps, method="exact")}
+    >>> lead = define_conjecture(id="doc.leading-only", statement=sp.Eq(E_tau, (K - 1) * M / (q * eps)),
+    ...                          measure=measure, grid=grid(K=[2, 3], M=[2], q=[1], eps=["1/10"]),
+    ...                          register_claim=False)
+    >>> [(r.params["K"], r.verdict, r.measured) for r in run_claims([lead])[0].results]
+    [(2, 'fails', Fraction(19, 1)), (3, 'holds', Fraction(40, 1))]
     """
     where = f"conjecture {id!r}" if isinstance(id, str) else "conjecture"
     for name, val in (("id", id), ("statement", statement), ("measure", measure)):
@@ -368,6 +514,24 @@ def define_conjecture(id=None, statement=None, measure=None, *, grid=None, quick
 
 def conjecture(id=None, statement=None, **kwargs):
     """Decorator form of :func:`define_conjecture`: put it on the measure function; returns the Claim.
+
+    Parameters
+    ----------
+    id, statement
+        As for :func:`claim`.
+    **kwargs
+        The keyword arguments of :func:`define_conjecture` (grid, quick, search, tolerance, …), all but
+        ``measure``.
+
+    Returns
+    -------
+    callable
+        A decorator turning ``measure(**params) -> {symbol: value}`` into the registered Claim.
+
+    Raises
+    ------
+    ConjectureError
+        Used without arguments (``@conjecture``), given ``measure=``, or a malformed field.
 
     Examples
     --------
@@ -470,11 +634,46 @@ def search_counterexample(claim: Claim, *, max_examples: int = 200, seed: int = 
     (seeded, no example database: same seed ⇒ same run), up to ``max_examples`` valid examples, then
     shrinking to a minimal failing point. Other claims: their instances (at most ``max_examples``) in
     order; the smallest failing one (fewest states, then smallest integer parameters) is returned.
-    Points whose measurement is inconclusive are skipped and counted.
+    Points whose measurement is inconclusive are skipped and counted. What ``metacot refute`` runs.
+
+    Parameters
+    ----------
+    claim : Claim
+        E.g. from :func:`define_conjecture`; the search uses its first part.
+    max_examples : int, default 200
+        Valid examples to try (hypothesis) or instances to check (grid).
+    seed : int, default 0
+        Seed of the search (and base seed of the instances).
 
     Returns
     -------
     SearchOutcome
+        ``method`` ('hypothesis', 'grid' or 'recorded'), ``tried``, ``invalid`` (inconclusive points),
+        ``counterexample`` (a Counterexample with ``params``, ``result``, ``chain``) or None.
+
+    Raises
+    ------
+    MetacotError
+        max_examples < 1, a claim without a searchable domain, a measure that crashes or does not
+        reproduce its failure.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from metacot.numerics.families import ring
+    >>> from metacot.numerics.solvers.hitting import hitting_time
+    >>> from metacot.theory.symbols import E_tau, K, M, q, eps
+    >>> def measure(K, M, q, eps):
+    ...     c = ring(K, M, q)
+    ...     return {E_tau: hitting_time(c, c.start, c.target, eps, method="exact")}
+    >>> lead = define_conjecture(id="doc.leading-order-only", statement=sp.Eq(E_tau, (K - 1) * M / (q * eps)),
+    ...                          measure=measure, grid=grid(K=[3, 2], M=[2], q=[1], eps=["1/10"]),
+    ...                          register_claim=False)
+    >>> out = search_counterexample(lead)
+    >>> out.method, out.tried, out.counterexample.params
+    ('grid', 2, {'K': 2, 'M': 2, 'q': 1, 'eps': '1/10'})
+    >>> out.counterexample.result.error                    # measured − predicted = K − M − 1
+    Fraction(-1, 1)
     """
     if not isinstance(max_examples, int) or max_examples < 1:
         raise MetacotError(f"max_examples must be a positive integer, got {max_examples!r}")
@@ -574,6 +773,8 @@ def _grid_search(claim: Claim, max_examples: int, seed: int) -> SearchOutcome:
     for part, iid, p in inst[:max_examples]:
         out.tried += 1
         res = evaluate_instance(claim, part, iid, p, instance_seed(seed, claim.id, iid))
+        if res.crashed:                          # a bug in measure, as on the hypothesis path: report it
+            raise MetacotError(f"claim {claim.id!r}: {res.note} at instance {iid}")
         if res.verdict == "inconclusive":
             out.invalid += 1
         if res.verdict != "fails":

@@ -43,7 +43,26 @@ WORKING_BITS = 256          # arb working precision for non-exact decisions (≈
 
 
 class Inconclusive(MetacotError):
-    """Raised by a measure function when the instance can neither hold nor fail (reason in the message)."""
+    """Raised by a measure function when its instance can neither hold nor fail (outside the regime the
+    statement is about, a quantity that is undefined there, …); the instance is reported ``inconclusive``
+    with the message as its note, and ``metacot refute`` skips the point instead of counting it.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from fractions import Fraction
+    >>> from metacot.numerics.verify.conjectures import define_conjecture, grid
+    >>> from metacot.numerics.verify.runner import run_claims
+    >>> x = sp.Symbol("x")
+    >>> def measure(eps):
+    ...     if Fraction(eps) > Fraction(1, 2):
+    ...         raise Inconclusive(f"eps = {eps} is outside the metastable regime")
+    ...     return {x: 1}
+    >>> c = define_conjecture(id="doc.inconclusive", statement=sp.Eq(x, 1), measure=measure,
+    ...                       grid=grid(eps=["1/4", "3/4"]), register_claim=False)
+    >>> [(r.verdict, r.note) for r in run_claims([c])[0].results]
+    [('holds', ''), ('inconclusive', 'eps = 3/4 is outside the metastable regime')]
+    """
 
 
 class StatementError(MetacotError):

@@ -244,10 +244,40 @@ def run_claims(claims: list[Claim], *, quick: bool = False, seed: int = 0, jobs:
     backend : callable, optional
         ``backend(tasks, evaluate, on_result)`` runs the tasks elsewhere (e.g. a Dask cluster).
 
+    Returns
+    -------
+    list of ClaimReport
+        Per claim: ``results`` (one InstanceResult per instance: predicted, measured, error, tolerance,
+        verdict, rung), ``verdict`` (fails if any instance fails, else inconclusive if any is, else
+        holds), ``outcome`` against the claim's expectation and ``rung`` (the strongest supporting rung).
+        Instance seeds derive from `seed`, the claim id and the instance id: the same seed gives the same
+        report for every `jobs`.
+
     Raises
     ------
     RunInterrupted
         On SIGINT, with the reports of what finished.
+
+    Examples
+    --------
+    The exact ring formula E[τ] = (K−1)·M/(q ε) + K − M − 1 (claim hitting.exact-canonical) as a user
+    conjecture:
+
+    >>> import sympy as sp
+    >>> from metacot.numerics.families import ring
+    >>> from metacot.numerics.solvers.hitting import hitting_time
+    >>> from metacot.numerics.verify.conjectures import define_conjecture, grid
+    >>> from metacot.theory.symbols import E_tau, K, M, q, eps
+    >>> def measure(K, M, q, eps):
+    ...     c = ring(K, M, q)
+    ...     return {E_tau: hitting_time(c, c.start, c.target, eps, method="exact")}
+    >>> exact = define_conjecture(id="doc.ring-exact", measure=measure,
+    ...                           statement=sp.Eq(E_tau, (K - 1) * M / (q * eps) + K - M - 1),
+    ...                           grid=grid(K=[2, 3], M=[2, 3], q=["1/2"], eps=["1/10", "1e-30"]),
+    ...                           register_claim=False)
+    >>> report = run_claims([exact])[0]
+    >>> report.verdict, report.outcome, report.rung, len(report.results)
+    ('holds', 'holds', 'exact', 8)
     """
     global _RUN
     _RUN = {c.id: c for c in claims}
