@@ -235,3 +235,11 @@ def test_one_sigint_stops_verify_within_2_s_and_leaves_no_process(tmp_path):
     time.sleep(0.5)
     left = subprocess.run(["pgrep", "-g", str(p.pid)], capture_output=True, text=True).stdout.split()
     assert left == [], f"processes left in the group: {left}"
+
+
+def test_builtin_monte_carlo_claims_give_the_same_bytes_for_any_number_of_workers():
+    claims = select(["search.cost", "hitting.escape-law", "distill.per-step-meta"])
+    one = json.dumps(report_json(run_claims(claims, quick=True, seed=3, jobs=1, isolate=True), seed=3, quick=True))
+    two = json.dumps(report_json(run_claims(claims, quick=True, seed=3, jobs=2, isolate=True), seed=3, quick=True))
+    assert one == two
+    assert '"statistical"' in one           # the comparison covers seeded Monte Carlo parts
