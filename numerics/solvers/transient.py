@@ -24,7 +24,7 @@ from fractions import Fraction
 import numpy as np
 
 from metacot.numerics.errors import MetacotError
-from metacot.numerics.numbers import Interval, exact_value, parse_number
+from metacot.numerics.numbers import Interval, exact_value, parse_number, to_mpf
 
 METHODS = ("certified", "mp")
 RTOL = Fraction(1, 10**20)       # default target relative width of certified results
@@ -121,7 +121,7 @@ def _mp_matrix(rows, idx):
     for x in idx:
         for y, v in rows[x].items():
             if y in pos and v:
-                M[pos[x], pos[y]] = mpmath.mpf(v.numerator) / v.denominator
+                M[pos[x], pos[y]] = to_mpf(v)
     return M
 
 
@@ -213,7 +213,7 @@ def law_at_time(chain, initial, eps, T, method: str = "certified", *, dps: int =
         with mpmath.workdps(dps):
             v = mpmath.zeros(1, chain.n)
             for x, w in law:
-                v[0, x] = mpmath.mpf(w.numerator) / w.denominator
+                v[0, x] = to_mpf(w)
             r = matrix_power_row(v, _mp_matrix(rows, idx), T)
             return [+r[0, j] for j in range(chain.n)]
 
@@ -278,7 +278,7 @@ def survival_probability(chain, states, initial, eps, T, method: str = "certifie
         with mpmath.workdps(dps):
             v = mpmath.zeros(1, m)
             for i, w in law:
-                v[0, i] = mpmath.mpf(w.numerator) / w.denominator
+                v[0, i] = to_mpf(w)
             r = matrix_power_row(v, _mp_matrix(rows, S), T)
             return +mpmath.fsum(r[0, j] for j in range(m))
 
@@ -375,7 +375,7 @@ def meta_law_at_time(chain, cluster: int, t, method: str = "certified", *, dps: 
         import mpmath
 
         with mpmath.workdps(dps + 10):
-            E = mpmath.expm(mpmath.matrix([[mpmath.mpf(v.numerator) / v.denominator for v in row] for row in tL]))
+            E = mpmath.expm(mpmath.matrix([[to_mpf(v) for v in row] for row in tL]))
         with mpmath.workdps(dps):
             return [+E[k, l] for l in range(K)]
 

@@ -13,7 +13,7 @@ from fractions import Fraction
 import numpy as np
 
 from metacot.numerics.families import family_chain
-from metacot.numerics.numbers import Estimate
+from metacot.numerics.numbers import Estimate, to_mpf
 from metacot.numerics.solvers.certified import certified_hitting_times
 from metacot.numerics.solvers.committor import committor_laurent
 from metacot.numerics.solvers.hitting import hitting_laurent, hitting_time
@@ -628,7 +628,7 @@ def _fitted_remainder(gap, eps, nu):
     e = Fraction(eps)
     import mpmath
 
-    em = mpmath.mpf(e.numerator) / e.denominator
+    em = to_mpf(e)
     return mpmath.nstr((gap - em * nu) / em ** 2, 6)
 
 
@@ -642,8 +642,8 @@ def spectrum_mp_remainder(eps_1, eps_2, **params):
     chain = _chain(params)
     g1 = eigenvalues_near_one(chain, eps_1, chain.K, "mp", dps=50).gaps
     g2 = eigenvalues_near_one(chain, eps_2, chain.K, "mp", dps=50).gaps
-    e1 = mpmath.mpf(eps_1.numerator) / eps_1.denominator
-    e2 = mpmath.mpf(eps_2.numerator) / eps_2.denominator
+    e1 = to_mpf(eps_1)
+    e2 = to_mpf(eps_2)
     out = []
     for nu in meta_eigenvalues(chain, dps=50):
         if abs(nu) < mpmath.mpf(10) ** -40:
