@@ -151,9 +151,10 @@ def _scaled_system(pat, nums, unknown, idx, b):
     return Z, scale
 
 
-def _fmpq_rows(pat, nums, unknown, idx, targets, b):
-    """Off-diagonal rows {j: P(x, y)} on the unknowns and the mass into the targets, as FLINT rationals."""
-    fq = flint.fmpq
+def _fmpq_rows(pat, nums, unknown, idx, targets, b, ratio=None):
+    """Off-diagonal rows {j: P(x, y)} on the unknowns and the mass into the targets, as exact rationals
+    (``ratio(num, den)``: FLINT's fmpq by default, Fraction for the flint-less fallback)."""
+    fq = ratio or flint.fmpq
     A, t = [], []
     for x in unknown:
         den = b * pat.d0[x] * pat.d1[x]
@@ -368,19 +369,7 @@ def _block_solve(chain, pat, nums, unknown, idx, b):
 def _fraction_solve(chain, pat, nums, unknown, idx, targets, b):  # pragma: no cover - no python-flint
     from metacot.numerics.solvers.reduction import hitting_reduction
 
-    A, t = [], []
-    for x in unknown:
-        den = b * pat.d0[x] * pat.d1[x]
-        row, tx = {}, 0
-        for y, num in zip(pat.cols[x], nums[x]):
-            if not num or y == x:
-                continue
-            if y in targets:
-                tx += num
-            else:
-                row[idx[y]] = Fraction(num, den)
-        A.append(row)
-        t.append(Fraction(tx, den))
+    A, t = _fmpq_rows(pat, nums, unknown, idx, targets, b, ratio=Fraction)
     return hitting_reduction(A, t, [Fraction(1)] * len(unknown), order=_order(chain, unknown))
 
 
