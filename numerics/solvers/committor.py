@@ -179,8 +179,8 @@ def committor_laurent(chain, A, B) -> list:
     import scipy.sparse as sp
 
     from metacot.numerics.solvers import _qq_eps
-    from metacot.numerics.solvers.hitting import absorption_field_solve
-    from metacot.numerics.solvers.reduction import reach_back
+    from metacot.numerics.solvers.hitting import _cluster_order
+    from metacot.numerics.solvers.reduction import absorption_reduction, reach_back
 
     F, E = _qq_eps.field()
     rows = _qq_eps.kernel_rows(chain, F, E)
@@ -194,7 +194,8 @@ def committor_laurent(chain, A, B) -> list:
     stop[list(b)] = True
     reach = reach_back(S, amask, stop)        # can reach A without passing through B
     out = [_qq_eps.constant(1 if x in a else 0) for x in range(n)]
-    unknown, values = absorption_field_solve(chain, rows, set(a), set(np.flatnonzero(stop).tolist()), reach, F.zero)
+    unknown, values = absorption_reduction(rows, set(a), set(np.flatnonzero(stop).tolist()), reach, F.zero,
+                                           order_of=lambda u: _cluster_order(chain, u))
     for x, v in zip(unknown, values):
         out[x] = _qq_eps.to_rational_function(v)
     return out

@@ -27,8 +27,8 @@ import scipy.sparse as sp
 
 from metacot.numerics.chain import Chain
 from metacot.numerics.errors import ChainError, LimitError, MetacotError, UnreachableTargetError
-from metacot.numerics.solvers.reduction import (absorbing_solve, almost_sure_states, almost_sure_states_csr, reach_back,
-                                                gth_stationary, hitting_reduction, hitting_reduction_dense,
+from metacot.numerics.solvers.reduction import (absorbing_solve, absorption_reduction, almost_sure_states, almost_sure_states_csr, reach_back,
+                                                hitting_reduction, hitting_reduction_dense,
                                                 hitting_reduction_sparse)
 from metacot.numerics.numbers import Interval, format_brief, format_number, to_mpf
 
@@ -444,48 +444,11 @@ def hitting_probabilities(chain: Chain, target, eps, avoid=(), method: str = "au
         out = [zero] * n
         for y in targets:
             out[y] = one
-        unknown, values = absorption_field_solve(chain, rows, targets, stop, reach, zero)
+        unknown, values = absorption_reduction(rows, targets, stop, reach, zero,
+                                               order_of=lambda u: _cluster_order(chain, u))
         for x, v in zip(unknown, values):
             out[x] = v
         return out
-
-
-def absorption_field_solve(chain: Chain, rows, targets, stop, reach, zero):
-    """Solve for u(x) = P_x(hit ``targets`` before the rest of ``stop``) on the states x ∉ stop with
-    ``reach[x]`` (u = 0 elsewhere off the targets), in any exact field (Fractions, mpf, QQ(ε)).
-
-    Subtraction-free: each unknown's diagonal is its exit mass t(x) (mass into stop ∪ unreachable states),
-    c(x) its mass into ``targets``; solved by :func:`~metacot.numerics.solvers.reduction.hitting_reduction`
-    cluster by cluster. Used by :func:`hitting_probabilities` and the committors of
-    :mod:`metacot.numerics.solvers.committor`.
-
-    Returns
-    -------
-    unknown : list of int
-        The states solved for.
-    values : list
-        u on ``unknown`` (field elements).
-    """
-    unknown = [x for x in range(chain.n) if reach[x] and x not in stop]
-    idx = {x: i for i, x in enumerate(unknown)}
-    A, t, c = [], [], []
-    for x in unknown:
-        r, tx, cx = {}, zero, zero
-        for y, v in rows[x].items():
-            if y == x:
-                continue
-            if y in idx:
-                r[idx[y]] = v
-            else:
-                tx = tx + v
-                if y in targets:
-                    cx = cx + v
-        A.append(r)
-        t.append(tx)
-        c.append(cx)
-    if not unknown:
-        return [], []
-    return unknown, hitting_reduction(A, t, c, order=_cluster_order(chain, unknown))
 
 
 class _nullctx:

@@ -667,7 +667,7 @@ def jump_absorption_probabilities(chain: Chain, A, B) -> list:
     """
     import scipy.sparse as sps
 
-    from metacot.numerics.solvers.reduction import reach_back
+    from metacot.numerics.solvers.reduction import absorption_reduction, reach_back
 
     a = _cluster_set(chain, A, "A")
     b = _cluster_set(chain, B, "B")
@@ -686,28 +686,10 @@ def jump_absorption_probabilities(chain: Chain, A, B) -> list:
     stop = amask.copy()
     stop[list(b)] = True
     reach = reach_back(S, amask, stop)
-    unknown = [k for k in range(K) if reach[k] and not stop[k]]
-    idx = {k: i for i, k in enumerate(unknown)}
-    rows, t, c = [], [], []
-    for k in unknown:
-        row, tk, ck = {}, zero, zero
-        for l in range(K):
-            v = r[k][l]
-            if l == k or v == 0:
-                continue
-            if l in idx:
-                row[idx[l]] = v
-            else:
-                tk = tk + v
-                if l in a:
-                    ck = ck + v
-        rows.append(row)
-        t.append(tk)
-        c.append(ck)
+    rows = [{l: r[k][l] for l in range(K)} for k in range(K)]
     out = [zero + 1 if k in a else zero for k in range(K)]
-    if unknown:
-        for k, v in zip(unknown, hitting_reduction(rows, t, c)):
-            out[k] = v
+    for k, v in zip(*absorption_reduction(rows, a, set(np.flatnonzero(stop).tolist()), reach, zero)):
+        out[k] = v
     return out
 
 

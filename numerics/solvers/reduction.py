@@ -742,6 +742,62 @@ def _bfs_from(n, rows, cols, src):
     return out[:n]
 
 
+def absorption_reduction(rows, targets, stop, reach, zero, *, order_of=None):
+    """Solve for u(x) = P_x(hit ``targets`` before the rest of ``stop``) on the states x ∉ stop with
+    ``reach[x]`` (u = 0 on the other states off the targets), in any exact field (Fractions, mpf, QQ(ε)).
+
+    Subtraction-free: each unknown's diagonal is its exit mass t(x) (mass leaving the unknowns), c(x) its
+    mass into ``targets``; solved by :func:`hitting_reduction` in the order ``order_of(unknown)`` (default:
+    as listed). Used by hitting probabilities, committors and the jump chain's absorption probabilities.
+
+    Parameters
+    ----------
+    rows : list of dict
+        rows[x] = {y: P(x, y)} (the diagonal is ignored).
+    targets, stop : set of int
+        targets ⊆ stop; the walk is stopped on ``stop``.
+    reach : sequence of bool
+        States that can reach the targets (the others have u = 0).
+    zero : field element
+    order_of : callable, optional
+        unknown -> elimination order (positions into ``unknown``).
+
+    Returns
+    -------
+    unknown : list of int
+        The states solved for.
+    values : list
+        u on ``unknown``.
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> rows = [{1: F(1, 2), 2: F(1, 2)}, {0: F(1)}, {2: F(1)}]
+    >>> absorption_reduction(rows, {2}, {2}, [True, True, True], F(0))
+    ([0, 1], [Fraction(1, 1), Fraction(1, 1)])
+    """
+    unknown = [x for x in range(len(rows)) if reach[x] and x not in stop]
+    idx = {x: i for i, x in enumerate(unknown)}
+    A, t, c = [], [], []
+    for x in unknown:
+        r, tx, cx = {}, zero, zero
+        for y, v in rows[x].items():
+            if y == x or v == 0:
+                continue
+            if y in idx:
+                r[idx[y]] = v
+            else:
+                tx = tx + v
+                if y in targets:
+                    cx = cx + v
+        A.append(r)
+        t.append(tx)
+        c.append(cx)
+    if not unknown:
+        return [], []
+    return unknown, hitting_reduction(A, t, c, order=order_of(unknown) if order_of else None)
+
+
 def reach_back(S: sp.spmatrix, src_mask: np.ndarray, absorbing: np.ndarray | None = None) -> np.ndarray:
     """States that can reach a state of `src_mask` along the support of S (src states included).
 
