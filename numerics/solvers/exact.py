@@ -49,21 +49,49 @@ class _Pattern:
     """Integer form of an exact chain, cached on it: for row x, cols[x] = the union of the supports of
     P0 and P1 in row x, with P0(x, y) = n0/d0 and P1(x, y) = n1/d1 (aligned integer lists)."""
 
-    __slots__ = ("n", "cols", "n0", "n1", "d0", "d1", "generic", "unknown_cache")
+    __slots__ = ("n", "cols", "n0", "n1", "d0", "d1", "vanish_at", "unknown_cache")
 
     def __init__(self, chain):
         self.n = chain.n
-        self.cols, self.n0, self.n1, self.d0, self.d1 = [], [], [], [], []
+        self.cols, self.n0, self.n1, self.d0, self.d1 = cols_, N0, N1, D0, D1 = [], [], [], [], []
+        vanish = set()
         for r0, r1 in zip(chain._rows[0], chain._rows[1]):
-            d0 = _lcm_den(r0.values())
-            d1 = _lcm_den(r1.values())
-            cols = list(r0) + [y for y in r1 if y not in r0]
-            self.cols.append(cols)
-            self.n0.append([r0[y].numerator * (d0 // r0[y].denominator) if y in r0 else 0 for y in cols])
-            self.n1.append([r1[y].numerator * (d1 // r1[y].denominator) if y in r1 else 0 for y in cols])
-            self.d0.append(d0)
-            self.d1.append(d1)
+            d0, n0 = _integer_row(r0)
+            cols = list(r0)
+            if r1:
+                d1, v1 = _integer_row(r1)
+                if list(r1) == cols:
+                    n1 = v1
+                else:
+                    extra = [y for y in r1 if y not in r0]
+                    if extra:
+                        cols += extra
+                        n0 += [0] * len(extra)
+                    get = dict(zip(r1, v1)).get
+                    n1 = [get(y, 0) for y in cols]
+                for u, v in zip(n0, n1):
+                    if v < 0 < u:   # P0 + ε·P1 = 0 at ε = p/q = (u/d0)/(−v/d1), kept as (p, q) in lowest terms
+                        p, q = u * d1, -v * d0
+                        g = math.gcd(p, q)
+                        vanish.add((p // g, q // g))
+            else:
+                d1, n1 = 1, [0] * len(cols)
+            cols_.append(cols)
+            N0.append(n0)
+            N1.append(n1)
+            D0.append(d0)
+            D1.append(d1)
+        self.vanish_at = vanish      # the ε > 0 at which an entry of P(ε) vanishes (P0(x, y) > 0 > P1(x, y))
         self.unknown_cache = {}
+
+    def __getstate__(self):   # the cached FLINT matrices (per unknown set) do not pickle: rebuilt on use
+        state = {k: getattr(self, k) for k in self.__slots__}
+        state["unknown_cache"] = {}
+        return state
+
+    def __setstate__(self, state):
+        for k, v in state.items():
+            setattr(self, k, v)
 
     def numerators(self, a, b):
         """Row x of P(ε) at ε = a/b as integers over the row denominator b·d0·d1 (aligned with cols[x])."""
@@ -90,13 +118,11 @@ class _Pattern:
         return ok, [x for x in range(self.n) if ok[x] and x not in targets]
 
 
-def _lcm_den(values):
-    d = 1
-    for v in values:
-        q = v.denominator
-        if q != 1 and d % q:
-            d = d // math.gcd(d, q) * q
-    return d
+def _integer_row(row):
+    """(d, [numerators]) of a row {y: Fraction}: d the lcm of its denominators, row[y] = numerator/d."""
+    pq = [v.as_integer_ratio() for v in row.values()]
+    d = math.lcm(*[q for _, q in pq])
+    return d, [p * (d // q) for p, q in pq]
 
 
 def _pattern(chain) -> _Pattern:
@@ -115,39 +141,100 @@ def _order(chain, unknown):
     return sorted(range(len(unknown)), key=lambda i: (lab[unknown[i]], unknown[i]))
 
 
-def _scaled_system(pat, nums, unknown, idx, b):
-    """Z = diag(S)·(I − P(ε))_UU as an fmpz_mat and the row scales S = b·d0·d1.
+class _Layout:
+    """Where the entries of the integer system of one unknown set U sit, cached on the pattern.
 
-    The positions of the entries depend only on the unknown set: they are computed once per set (cached on
-    the pattern) as (row, column, x, k) with P(ε)(x, cols[x][k]) the entry; each ε only fills in numbers."""
-    m = len(unknown)
+    Rows of states with no P1 entry do not depend on ε: scaled by d0 alone, (d0·e_x − n0) with right-hand
+    side d0, they are filled once into `dense` (the m × m fmpz_mat and its scales) or `blocks` (per
+    cluster). Each ε fills in the rows i in `var`: rows[i] = (k_diag, [(j, k)]) with cols[x][k_diag] = x
+    (None when P(x, x) = 0) and cols[x][k] = unknown[j] for the other unknown columns."""
+
+    __slots__ = ("unknown", "idx", "rows", "var", "dense", "blocks")
+
+    def __init__(self, pat, unknown, idx):
+        self.unknown, self.idx = unknown, idx
+        self.var = [i for i, x in enumerate(unknown) if any(pat.n1[x])]
+        self.rows = rows = {}
+        for i in self.var:
+            ent, kd = [], None
+            for k, y in enumerate(pat.cols[unknown[i]]):
+                j = idx.get(y)
+                if j == i:
+                    kd = k
+                elif j is not None:
+                    ent.append((j, k))
+            rows[i] = (kd, ent)
+        self.dense = self.blocks = None
+
+    def constant_rows(self, pat):
+        """(i, d0, diagonal, [(j, n0)]) for the unknown rows without P1 entries: d0·(I − P0) on them."""
+        get = self.idx.get
+        rows = self.rows
+        for i, x in enumerate(self.unknown):
+            if i in rows:
+                continue
+            d0 = dg = pat.d0[x]
+            off = []
+            for y, v in zip(pat.cols[x], pat.n0[x]):
+                j = get(y)
+                if j is None or not v:
+                    continue
+                if j == i:
+                    dg -= v
+                else:
+                    off.append((j, v))
+            yield i, d0, dg, off
+
+
+def _layout(pat, unknown, idx) -> _Layout:
     key = ("layout", tuple(unknown))
     lay = pat.unknown_cache.get(key)
     if lay is None:
-        lay = []
-        for i, x in enumerate(unknown):
-            ent = []
-            for k, y in enumerate(pat.cols[x]):
-                j = idx.get(y)
-                if j is not None:
-                    ent.append((j, k))
-            lay.append(ent)
-        pat.unknown_cache[key] = lay
-    Z = flint.fmpz_mat(m, m)
-    scale = [0] * m
-    d0, d1 = pat.d0, pat.d1
-    for i, x in enumerate(unknown):
-        S = b * d0[x] * d1[x]
+        lay = pat.unknown_cache[key] = _Layout(pat, unknown, idx)
+    return lay
+
+
+def _row(pat, x, kd, ent, a, b):
+    """Row x of diag(S)·(I − P(ε)) at ε = a/b, S = b·d0·d1: (S, diagonal, [(j, −off-diagonal)]) with the
+    zero entries left out (a row with P1 entries; `_Layout.constant_rows` gives the others)."""
+    d0, n0, n1 = pat.d0[x], pat.n0[x], pat.n1[x]
+    c0, c1 = b * pat.d1[x], a * d0
+    S = c0 * d0
+    out = []
+    for j, k in ent:
+        v = c0 * n0[k] + c1 * n1[k]
+        if v:
+            out.append((j, v))
+    return S, (S if kd is None else S - c0 * n0[kd] - c1 * n1[kd]), out
+
+
+def _scaled_system(pat, unknown, idx, a, b):
+    """Z = diag(S)·(I − P(ε))_UU at ε = a/b as an fmpz_mat, and the row scales S.
+
+    Row x of P(ε) over S = b·d0·d1 is b·d1·n0 + a·d0·n1 (`_Pattern`); a row without P1 entries is scaled by
+    d0 alone. Those rows are filled once per unknown set (`_Layout`); each ε fills in the others."""
+    lay = _layout(pat, unknown, idx)
+    if lay.dense is None:
+        m = len(unknown)
+        Z0 = flint.fmpz_mat(m, m)
+        scale0 = [0] * m
+        for i, S, dg, off in lay.constant_rows(pat):
+            scale0[i] = S
+            Z0[i, i] = dg
+            for j, v in off:
+                Z0[i, j] = -v
+        lay.dense = (Z0, scale0)
+    Z0, scale0 = lay.dense
+    Z = flint.fmpz_mat(Z0)
+    scale = list(scale0)
+    rows = lay.rows
+    for i in lay.var:
+        kd, ent = rows[i]
+        S, dg, off = _row(pat, unknown[i], kd, ent, a, b)
         scale[i] = S
-        row = nums[x]
-        diag = S
-        for j, k in lay[i]:
-            v = row[k]
-            if j == i:
-                diag -= v
-            elif v:
-                Z[i, j] = -v
-        Z[i, i] = diag
+        Z[i, i] = dg
+        for j, v in off:
+            Z[i, j] = -v
     return Z, scale
 
 
@@ -193,9 +280,9 @@ def _use_dense(m, nnz):
 def exact_hitting_times(chain, targets: set, eps: Fraction) -> list:
     """E_x[τ_targets] for every state at the rational ε: Fractions, 0 on targets, math.inf where not a.s.
 
-    Dense FLINT solve of the integer-scaled system for up to DENSE_EXACT_SMALL unknowns; clustered
-    chains by blocks (`_block_solve`); otherwise dense FLINT or sparse state reduction over FLINT
-    rationals in cluster order, by size and fill.
+    Clustered chains are solved by blocks (`_block_solve`: one FLINT solve per cluster and a Woodbury
+    correction); otherwise the integer-scaled system by FLINT's dense solver (up to DENSE_EXACT_SMALL
+    unknowns, or dense enough) or by sparse state reduction over FLINT rationals in cluster order.
 
     Parameters
     ----------
@@ -220,7 +307,8 @@ def exact_hitting_times(chain, targets: set, eps: Fraction) -> list:
     """
     pat = _pattern(chain)
     a, b = eps.numerator, eps.denominator
-    nums = pat.numerators(a, b)
+    # the support of P(ε) is the generic one unless ε = 0 or an entry P0 + ε·P1 vanishes at this ε
+    nums = pat.numerators(a, b) if (a == 0 or (a, b) in pat.vanish_at) else None
     ok, unknown = pat.unknowns(chain, targets, nums)
     out = [math.inf] * chain.n
     for y in targets:
@@ -230,17 +318,15 @@ def exact_hitting_times(chain, targets: set, eps: Fraction) -> list:
     idx = {x: i for i, x in enumerate(unknown)}
     m = len(unknown)
     if flint is None:  # pragma: no cover - fallback without python-flint
-        h = _fraction_solve(chain, pat, nums, unknown, idx, targets, b)
-    elif m <= DENSE_EXACT_SMALL:
-        h = _dense_solve(pat, nums, unknown, idx, b)
-    elif (h := _block_solve(chain, pat, nums, unknown, idx, b)) is not None:
+        h = _fraction_solve(chain, pat, pat.numerators(a, b), unknown, idx, targets, b)
+    elif (h := _block_solve(chain, pat, unknown, idx, a, b)) is not None:
         h = [_to_fraction(v) for v in h]
-    elif _use_dense(m, _nnz(pat, unknown, idx)):
-        h = _dense_solve(pat, nums, unknown, idx, b)
+    elif m <= DENSE_EXACT_SMALL or _use_dense(m, _nnz(pat, unknown, idx)):
+        h = _dense_solve(pat, unknown, idx, a, b)
     else:
         from metacot.numerics.solvers.reduction import hitting_reduction
 
-        A, t = _fmpq_rows(pat, nums, unknown, idx, targets, b)
+        A, t = _fmpq_rows(pat, nums or pat.numerators(a, b), unknown, idx, targets, b)
         h = [_to_fraction(v) for v in hitting_reduction(A, t, [flint.fmpq(1)] * m, order=_order(chain, unknown))]
     for x, v in zip(unknown, h):
         out[x] = v
@@ -250,120 +336,139 @@ def exact_hitting_times(chain, targets: set, eps: Fraction) -> list:
 DENSE_EXACT_SMALL = 80
 
 
-def _dense_solve(pat, nums, unknown, idx, b):
-    m = len(unknown)
-    Z, scale = _scaled_system(pat, nums, unknown, idx, b)
-    X = Z.solve(flint.fmpz_mat(m, 1, scale))
-    return [_to_fraction(X[i, 0]) for i in range(m)]
+def _dense_solve(pat, unknown, idx, a, b):
+    Z, scale = _scaled_system(pat, unknown, idx, a, b)
+    X = Z.solve(flint.fmpz_mat(len(unknown), 1, scale))
+    return [_to_fraction(q) for q in X.entries()]
 
 
 BLOCK_EXACT_MAX = 400     # clustered systems whose largest cluster is at most this are solved block by block
 BLOCK_EXACT_SOURCES = 400 # ... and that have at most this many rows with entries leaving their cluster
 
 
-def _block_solve(chain, pat, nums, unknown, idx, b):
-    """h = (I − P(ε))_UU^{-1}·1 by blocks: M = D − C with D = the cluster blocks of M, C ≥ 0 the entries of
-    P(ε) between clusters (rows S: the s states with such entries). Woodbury:
-    h = y + Z·(I_s − C_S·Z)^{-1}·C_S·y with y = D^{-1}·1, Z = D^{-1}·E_S (one small exact solve per cluster,
-    all in FLINT). Returns a list of fmpq, or None when the chain has no usable cluster structure.
+def _block_solve(chain, pat, unknown, idx, a, b):
+    """h = Z^{-1}·S by cluster blocks, Z = diag(S)·(I − P(ε))_UU the integer system of `_scaled_system`.
+
+    Split Z = D − E_S·C: D the cluster blocks of Z, C ≥ 0 the integer numerators of the entries of P(ε)
+    between clusters (rows S: the s states with such entries; E_S the unit columns of those rows). Woodbury:
+    h = y + W·(I_s − C·W)^{-1}·C·y with y = D^{-1}·S and W = D^{-1}·E_S, one small FLINT solve per cluster.
+    Returns a list of fmpq, or None when the chain has no usable cluster structure (or a block is singular).
     """
+    lay = _layout(pat, unknown, idx)
+    if lay.blocks is None:
+        lay.blocks = _block_template(chain, pat, unknown, lay)
+    if lay.blocks is False:
+        return None
+    blocks, blk_of, pos, mats0, cross0, scale0 = lay.blocks
+    m = len(unknown)
+    mats = {k: flint.fmpz_mat(Z0) for k, Z0 in mats0.items()}
+    scale = list(scale0)
+    cross = dict(cross0)    # i -> [(j, C(i, j))] for j in another cluster
+    rows = lay.rows
+    for i in lay.var:
+        kd, ent = rows[i]
+        S, dg, off = _row(pat, unknown[i], kd, ent, a, b)
+        scale[i] = S
+        k = blk_of[i]
+        pi = pos[i]
+        Zk = mats[k]
+        Zk[pi, pi] = dg
+        cr = []
+        for j, v in off:
+            if blk_of[j] == k:
+                Zk[pi, pos[j]] = -v
+            else:
+                cr.append((j, v))
+        if cr:
+            cross[i] = cr
+    src = sorted(cross)
+    s = len(src)
+    if s > BLOCK_EXACT_SOURCES:
+        return None
+    col = {i: c for c, i in enumerate(src)}
+    y = [None] * m
+    W = [None] * s      # column c of D^{-1}·E_S, nonzero only in the cluster of src[c]: {j: value}
+    for k, members in blocks.items():
+        nb = len(members)
+        srcs = [i for i in members if i in col]
+        r = 1 + len(srcs)
+        rhs = [0] * (nb * r)
+        for p_, i in enumerate(members):
+            rhs[p_ * r] = scale[i]
+        for t_, i in enumerate(srcs):
+            rhs[pos[i] * r + 1 + t_] = 1
+        try:
+            X = mats[k].solve(flint.fmpz_mat(nb, r, rhs)).entries()
+        except (ZeroDivisionError, ValueError):
+            return None
+        for p_, i in enumerate(members):
+            y[i] = X[p_ * r]
+        for t_, i in enumerate(srcs):
+            W[col[i]] = {j: X[p_ * r + 1 + t_] for p_, j in enumerate(members)}
+    if s == 0:
+        return y
+    cap = [0] * (s * s)     # I_s − C·W, and the right-hand side C·y
+    rhs = [0] * s
+    for r_, i in enumerate(src):
+        cr = cross[i]
+        rhs[r_] = sum(v * y[j] for j, v in cr)
+        cap[r_ * s + r_] = 1
+        for c in range(s):
+            wc = W[c]
+            tot = 0
+            for j, v in cr:
+                w = wc.get(j)
+                if w is not None:
+                    tot += v * w
+            if tot:
+                cap[r_ * s + c] -= tot
+    try:
+        u = flint.fmpq_mat(s, s, cap).solve(flint.fmpq_mat(s, 1, rhs)).entries()
+    except (ZeroDivisionError, ValueError):
+        return None
+    for c in range(s):
+        uc = u[c]
+        if uc:
+            for j, w in W[c].items():
+                y[j] += w * uc
+    return y
+
+
+def _block_template(chain, pat, unknown, lay):
+    """The ε-independent part of `_block_solve` for one unknown set: clusters (lists of row indices), the
+    cluster and position of each row, the cluster blocks with the constant rows filled in, their entries
+    to other clusters, and their scales; False when the chain has no usable cluster structure."""
     try:
         lab = chain.cluster_of
     except ChainError:
-        return None
+        return False
     m = len(unknown)
     blocks = {}
     for i, x in enumerate(unknown):
         blocks.setdefault(int(lab[x]), []).append(i)
-    if len(blocks) < 2 or max(len(v) for v in blocks.values()) > BLOCK_EXACT_MAX:
-        return None
+    if len(blocks) < 2 or max(map(len, blocks.values())) > BLOCK_EXACT_MAX:
+        return False
     blk_of = [0] * m
     pos = [0] * m
     for k, members in blocks.items():
         for p_, i in enumerate(members):
             blk_of[i] = k
             pos[i] = p_
-    cross = {}          # i -> {j: fmpq P(ε)(x_i, x_j)} for j in another block
-    rowscale = [0] * m
     mats = {k: flint.fmpz_mat(len(v), len(v)) for k, v in blocks.items()}
-    get = idx.get
-    for i, x in enumerate(unknown):
-        S = b * pat.d0[x] * pat.d1[x]
-        rowscale[i] = S
+    scale = [0] * m
+    cross = {}
+    for i, S, dg, off in lay.constant_rows(pat):
+        scale[i] = S
         k = blk_of[i]
         pi = pos[i]
-        row = {pi: S}
-        cr = None
-        for y, num in zip(pat.cols[x], nums[x]):
-            j = get(y)
-            if j is None or not num:
-                continue
-            if blk_of[j] == k:
-                row[pos[j]] = row.get(pos[j], 0) - num
-            else:
-                if cr is None:
-                    cr = cross[i] = {}
-                cr[j] = flint.fmpq(num, S)
         Zk = mats[k]
-        for q, v in row.items():
-            if v:
-                Zk[pi, q] = v
-    src = sorted(cross)
-    if len(src) > BLOCK_EXACT_SOURCES:
-        return None
-    col = {i: c for c, i in enumerate(src)}
-    s = len(src)
-    y = [None] * m
-    Z = [None] * s      # column c of D^{-1} E_S, nonzero only in the block of src[c]: {j: value}
-    for k, members in blocks.items():
-        b_ = len(members)
-        srcs = [i for i in members if i in col]
-        r = 1 + len(srcs)
-        rhs = [0] * (b_ * r)
-        for p_, i in enumerate(members):
-            rhs[p_ * r] = rowscale[i]
-        for t_, i in enumerate(srcs):
-            rhs[pos[i] * r + 1 + t_] = rowscale[i]
-        try:
-            X = mats[k].solve(flint.fmpz_mat(b_, r, rhs))
-        except (ZeroDivisionError, ValueError):
-            return None
-        for p_, i in enumerate(members):
-            y[i] = X[p_, 0]
-        for t_, i in enumerate(srcs):
-            Z[col[i]] = {j: X[p_, 1 + t_] for p_, j in enumerate(members)}
-    if s == 0:
-        return y
-    # capacitance I_s − C_S Z and right-hand side C_S y
-    cap = [0] * (s * s)
-    rhs = [0] * s
-    for r_, i in enumerate(src):
-        cr = cross[i]
-        acc = 0
-        for j, v in cr.items():
-            acc += v * y[j]
-        rhs[r_] = acc
-        cap[r_ * s + r_] = 1
-        for c in range(s):
-            zc = Z[c]
-            tot = 0
-            for j, v in cr.items():
-                zj = zc.get(j)
-                if zj is not None:
-                    tot += v * zj
-            if tot:
-                cap[r_ * s + c] -= tot
-    try:
-        u = flint.fmpq_mat(s, s, cap).solve(flint.fmpq_mat(s, 1, rhs))
-    except (ZeroDivisionError, ValueError):
-        return None
-    h = list(y)
-    for c in range(s):
-        uc = u[c, 0]
-        if uc:
-            for j, v in Z[c].items():
-                h[j] += v * uc
-    return h
+        Zk[pi, pi] = dg
+        for j, v in off:
+            if blk_of[j] == k:
+                Zk[pi, pos[j]] = -v
+            else:
+                cross.setdefault(i, []).append((j, v))
+    return blocks, blk_of, pos, mats, cross, scale
 
 
 def _fraction_solve(chain, pat, nums, unknown, idx, targets, b):  # pragma: no cover - no python-flint
@@ -386,16 +491,15 @@ def _solve_many(chain, pat, unknown, idx, targets, a, b, cols):
     """Exact solution X (m × (1 + len(cols))) of (I − P(ε))_UU X = [1 | e_c for c in cols], as an fmpq_mat."""
     m = len(unknown)
     r = 1 + len(cols)
-    nums = pat.numerators(a, b)
     if _use_dense(m, _nnz(pat, unknown, idx)):
-        Z, scale = _scaled_system(pat, nums, unknown, idx, b)
+        Z, scale = _scaled_system(pat, unknown, idx, a, b)
         rhs = [0] * (m * r)
         for i in range(m):
             rhs[i * r] = scale[i]
         for k, i in enumerate(cols):
             rhs[i * r + 1 + k] = scale[i]
         return Z.solve(flint.fmpz_mat(m, r, rhs))
-    A, t = _fmpq_rows(pat, nums, unknown, idx, targets, b)
+    A, t = _fmpq_rows(pat, pat.numerators(a, b), unknown, idx, targets, b)
     one, zero = flint.fmpq(1), flint.fmpq(0)
     C = [[one] + [zero] * (r - 1) for _ in range(m)]
     for k, i in enumerate(cols):
@@ -599,8 +703,7 @@ def _interpolate(chain, pat, unknown, idx, targets, s):
     e = 0
     while len(pts) < s + 2:
         e += 1
-        nums = pat.numerators(e, 1)
-        Z, scale = _scaled_system(pat, nums, unknown, idx, 1)
+        Z, scale = _scaled_system(pat, unknown, idx, e, 1)
         d = Z.det()
         if d == 0:
             continue

@@ -132,6 +132,31 @@ def test_general_affine_chains(seed):
             assert [None if g is None else g.evaluate(eps) for g in f] == [None if v == math.inf else v for v in h]
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_values_where_entries_of_p_vanish(seed):
+    # at ε = eps_max an entry P0 + ε·P1 can reach 0, which can change the support and the a.s.-hitting set;
+    # the backend then builds the rows of P(ε) itself instead of the generic support
+    c = affine_chain(16, seed)
+    e = F(c.eps_max)
+    pat = X._pattern(c)
+    shrinks = sum(map(len, c.kernel_exact(e))) < sum(map(len, pat.cols))   # kernel_exact drops zero entries
+    assert shrinks and (e.numerator, e.denominator) in pat.vanish_at
+    assert ((e / 2).numerator, (e / 2).denominator) not in pat.vanish_at
+    for eps in (e, e / 2, F(0)):
+        assert X.exact_hitting_times(c, {c.target}, eps) == fraction_reference(c, {c.target}, eps)
+
+
+def test_chains_with_cached_integer_form_pickle():
+    # the integer form and the FLINT matrices cached on a chain must not stop it from pickling (Dask, fork)
+    import pickle
+
+    c = random_chain(0, sizes=[10] * 4)
+    eps = F(1, 1000)
+    h = X.exact_hitting_times(c, {c.target}, eps)
+    c2 = pickle.loads(pickle.dumps(c))
+    assert X.exact_hitting_times(c2, {c2.target}, eps) == h == fraction_reference(c, {c.target}, eps)
+
+
 def test_normal_form_is_lowest_terms_with_integer_coefficients():
     for c in (ring(5, 4, "1/3"), random_chain(8, sizes=[4, 3, 5])):
         for f in H.hitting_laurent(c, c.target):
