@@ -39,8 +39,13 @@ def _fast_two_sum(a, b):
     """s, e with s + e = a + b exactly, for |a| ≥ |b| (or a = 0); an infinite a stays (a, 0)."""
     s = a + b
     e = b - (s - a)
-    fin = np.isfinite(a)
-    return np.where(fin, s, a), np.where(fin, e, 0.0)
+    bad = ~np.isfinite(a)
+    if bad.any():
+        s, e = np.where(bad, a, s), np.where(bad, 0.0, e)
+    return s, e
+
+
+_SAFE = 2.0 ** 995     # below this magnitude Veltkamp's split of a float64 cannot overflow
 
 
 def _split(x):
@@ -64,6 +69,10 @@ def two_prod(a, b):
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     p = a * b
+    if a.size and b.size and np.abs(a).max() < _SAFE and np.abs(b).max() < _SAFE:
+        ah, al = _split(a)
+        bh, bl = _split(b)
+        return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
     ma, ea = np.frexp(a)
     mb, eb = np.frexp(b)
     ah, al = _split(ma)
@@ -116,8 +125,8 @@ def div(hi, lo, d):
 def scatter_add(hi, lo, index, vhi, vlo):
     """hi + lo += vhi + vlo at rows `index` (in place, repeated rows each added once, in order).
 
-    The additions to one row are made in turn (contributions grouped by their rank among the entries with
-    the same row), each an error-free `add`. hi, lo are (m,) or (m, r); vhi, vlo have one row per index.
+    The additions to one row are made in turn (the k-th contribution to every row at once, k = 0, 1, …),
+    each a double-double `add`. hi, lo are (m,) or (m, r); vhi, vlo have one row per index.
 
     Examples
     --------
@@ -129,12 +138,19 @@ def scatter_add(hi, lo, index, vhi, vlo):
     index = np.asarray(index)
     if index.size == 0:
         return
-    order = np.argsort(index, kind="stable")
-    si = index[order]
+    if index.size > 1 and (index[1:] < index[:-1]).any():
+        order = np.argsort(index, kind="stable")
+        si = index[order]
+    else:               # already sorted (CSR row order, the common case): no sort needed
+        order, si = None, index
     first = np.r_[True, si[1:] != si[:-1]]
     start = np.flatnonzero(first)
-    rank = np.arange(si.size) - np.repeat(start, np.diff(np.r_[start, si.size]))
-    for k in range(int(rank.max()) + 1):
-        sel = order[rank == k]
+    count = np.diff(np.r_[start, si.size])
+    k = 0
+    live = start
+    while live.size:
+        sel = live + k if order is None else order[live + k]
         rows = index[sel]
         hi[rows], lo[rows] = add(hi[rows], lo[rows], vhi[sel], vlo[sel])
+        k += 1
+        live = start[count > k]
