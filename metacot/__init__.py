@@ -37,6 +37,8 @@ _EXPORTS = {
     "ChainError": "metacot.numerics.errors",
     "EpsilonError": "metacot.numerics.errors",
     "UnreachableTargetError": "metacot.numerics.errors",
+    "LimitError": "metacot.numerics.errors",
+    "PrecisionError": "metacot.numerics.errors",
     # solvers
     "hitting_time": "metacot.numerics.solvers.hitting",
     "expected_hitting_times": "metacot.numerics.solvers.hitting",

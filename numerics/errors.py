@@ -71,12 +71,33 @@ class InsufficientDataError(MetacotError):
 
 
 class PrecisionError(MetacotError):
-    """A certified computation could not reach the requested enclosure width within its precision cap."""
+    """A certified computation could not reach the requested enclosure width within its precision cap.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> from metacot.numerics.families import ring
+    >>> from metacot.numerics.solvers.certified import certified_hitting_times
+    >>> c = ring(3, 2, 1)
+    >>> certified_hitting_times(c, c.target, Fraction(1, 10), rtol=Fraction(1, 10**40), max_prec=64)
+    Traceback (most recent call last):
+    ...
+    metacot.numerics.errors.PrecisionError: certified hitting times: relative width 3.32e-18 > rtol = 1e-40 at the precision cap of 64 bits; pass a larger max_prec or a looser rtol
+    """
 
 
 class LimitError(MetacotError):
     """A request beyond a documented guard rail (size, precision, cost); the message names the limit
-    and the way around it, and is raised before any expensive work starts."""
+    and the way around it, and is raised before any expensive work starts.
+
+    Examples
+    --------
+    >>> from metacot.numerics.families import ring
+    >>> ring(3, 2, 1).check_eps("1e-999999999")
+    Traceback (most recent call last):
+    ...
+    metacot.numerics.errors.LimitError: eps: '1e-999999999' has a decimal exponent of magnitude 999999999, above the limit 10000 for exact parsing; use a number between 1e-10000 and 1e+10000
+    """
 
 
 def describe_os_error(exc: OSError, action: str = "cannot open") -> str:
