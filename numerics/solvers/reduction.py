@@ -619,40 +619,60 @@ def _eliminate_round(A: sp.csr_matrix, t: np.ndarray):
     return A_new, t_new[keep], (Z, keep, ZR, e, src_i, zi, fi)
 
 
-def _solve_rounds(A: sp.csr_matrix, t: np.ndarray, C: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore", invalid="ignore"):   # a result beyond the float range is inf, as in float64
-        return _solve_rounds_dd(A, t, C)
+def _elimination_rounds(A: sp.csr_matrix, t: np.ndarray, on_round=None):
+    """Rounds of `_eliminate_round` until the system has ROUNDS_DENSE_MAX states or is small and dense (or a
+    round removes under 1 % of the states of a system small enough to finish dense).
 
-
-def _solve_rounds_dd(A: sp.csr_matrix, t: np.ndarray, C: np.ndarray) -> np.ndarray:
-    """Independent-set elimination rounds until the system is small or dense, then the dense reduction.
-
-    The rates (A, t, exit masses e) are eliminated in float64; the right-hand side and the solution are
-    carried in double-double arithmetic (`solvers.double_double`) through the rounds, the final dense
-    reduction (`_gth_dd`) and the back-substitution, and rounded once at the end. The rates are accurate to
-    a few roundings at any depth; the propagated costs would lose about one rounding per level (about 15
-    levels at 10⁵ states), which the double-double form avoids.
+    Returns (A, t, stack): the remaining system and [(m, record)] per round; ``on_round(m, record)`` is
+    called after each round (the right-hand side updates of `_solve_rounds`).
     """
     stack = []
-    Ch, Cl = np.array(C, dtype=np.float64), np.zeros(C.shape)
     while True:
         m = A.shape[0]
         if m <= ROUNDS_DENSE_MAX or (m <= SPARSE_DENSE_CAP and A.nnz > SPARSE_DENSE_FILL * m * m):
             break
         A, t, rec = _eliminate_round(A, t)
-        Z, keep, ZR, e, src, zi, fi = rec
-        stack.append((m, Z, keep, ZR, e, Ch[Z], Cl[Z]))
-        ph, pl = DD.mul(Ch[zi], Cl[zi], fi[:, None])       # C[src] += f·C[z]
-        DD.scatter_add(Ch, Cl, src, ph, pl)
-        Ch, Cl = Ch[keep], Cl[keep]
-        if Z.size < 0.01 * m and A.shape[0] <= SPARSE_DENSE_CAP:
+        stack.append((m, rec))
+        if on_round is not None:
+            on_round(m, rec)
+        if rec[0].size < 0.01 * m and A.shape[0] <= SPARSE_DENSE_CAP:
             break
+    return A, t, stack
+
+
+def _solve_rounds(A: sp.csr_matrix, t: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """Independent-set elimination rounds (`_elimination_rounds`), then the dense reduction of the rest.
+
+    The rates (A, t, exit masses e) are eliminated in float64; the right-hand side and the solution are
+    carried in double-double arithmetic (`solvers.double_double`) through the rounds, the final dense
+    reduction (`_gth_dd`) and the back-substitution, and rounded once at the end. The rates are accurate to
+    a few roundings at any depth; the propagated costs would lose about one rounding per level (about 15
+    levels at 10⁵ states), which the double-double form avoids. A result beyond the float range is inf.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _solve_rounds_dd(A, t, C)
+
+
+def _solve_rounds_dd(A: sp.csr_matrix, t: np.ndarray, C: np.ndarray) -> np.ndarray:
+    rhs = [np.array(C, dtype=np.float64), np.zeros(C.shape)]   # C = hi + lo
+    saved = []
+
+    def propagate(m, rec):          # C[src] += f·C[z]; keep C_Z for the back-substitution
+        Z, keep, _, _, src, zi, fi = rec
+        Ch, Cl = rhs
+        saved.append((Ch[Z], Cl[Z]))
+        ph, pl = DD.mul(Ch[zi], Cl[zi], fi[:, None])
+        DD.scatter_add(Ch, Cl, src, ph, pl)
+        rhs[:] = [Ch[keep], Cl[keep]]
+
+    A, t, stack = _elimination_rounds(A, t, propagate)
+    Ch, Cl = rhs
     if A.shape[0] <= GTH_DD_MAX:
         Hh, Hl = _gth_dd(A.toarray(), np.array(t, dtype=np.float64), Ch, Cl)
     else:   # a large dense remainder: the blocked float reduction (level-3 BLAS)
         Hh = _dense_solve(A.toarray(), np.array(t, dtype=np.float64), Ch + Cl, DENSE_BLOCK)
         Hl = np.zeros_like(Hh)
-    for m, Z, keep, ZR, e, CZh, CZl in reversed(stack):
+    for (m, (Z, keep, ZR, e, _, _, _)), (CZh, CZl) in zip(reversed(stack), reversed(saved)):
         # h_Z = (C_Z + ZR·h_keep)/e_Z
         Sh, Sl = CZh.copy(), CZl.copy()
         ZR = sp.csr_matrix(ZR)
@@ -748,16 +768,7 @@ def stationary_reduction_sparse(A: sp.spmatrix) -> np.ndarray:
     A.sort_indices()
     if m == 1:
         return np.ones(1)
-    t = np.zeros(m)
-    stack = []
-    while True:
-        k = A.shape[0]
-        if k <= ROUNDS_DENSE_MAX or (k <= SPARSE_DENSE_CAP and A.nnz > SPARSE_DENSE_FILL * k * k):
-            break
-        A, t, rec = _eliminate_round(A, t)
-        stack.append((k, rec))
-        if rec[0].size < 0.01 * k and A.shape[0] <= SPARSE_DENSE_CAP:
-            break
+    A, _, stack = _elimination_rounds(A, np.zeros(m))
     pi = _gth_float(A.toarray()) if A.shape[0] > 1 else np.ones(1)
     for k, (Z, keep, _, _, src, zi, fi) in reversed(stack):
         full = np.zeros(k)
