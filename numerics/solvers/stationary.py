@@ -45,7 +45,7 @@ def _offdiag_support(A) -> sp.csr_matrix:
         if M.nnz and M.data.min() < 0:
             k = int(np.argmin(M.data))
             i = int(np.searchsorted(M.indptr, k, side="right") - 1)
-            raise ChainError(f"off-diagonal entry [{i},{M.indices[k]}] = {M.data[k]!r} is negative")
+            raise ChainError(f"off-diagonal entry [{i},{M.indices[k]}] = {float(M.data[k])!r} is negative")
         return sp.csr_matrix(M != 0, dtype=bool)
     n = len(A)
     ii, jj = [], []

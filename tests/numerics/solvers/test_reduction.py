@@ -194,17 +194,21 @@ def test_sparse_rounds_and_interiors_match_exact(seed, k, size, d, mode):
     labels = [x // size for x in range(m)]
     rows, t, c = random_system(seed, m, tiny=F(1, 10**d), labels=labels, density=0.4)
     ex = exact_solution(rows, t, c)
-    old = L.SPARSE_DENSE_MAX, L.SPARSE_DENSE_FILL
-    L.SPARSE_DENSE_MAX, L.SPARSE_DENSE_FILL = 3, 2.0
+    old = L.SPARSE_DENSE_MAX, L.SPARSE_DENSE_FILL, L.ROUNDS_DENSE_MAX
+    L.SPARSE_DENSE_MAX, L.SPARSE_DENSE_FILL, L.ROUNDS_DENSE_MAX = 3, 2.0, 3
     try:
         A = sp.csr_matrix(to_dense(rows, m))
         lab = None if mode == "rounds" else labels
         if mode == "interiors":
-            L.SPARSE_DENSE_MAX = m - 1        # one interior level, then dense
-        h = L.hitting_reduction_sparse(A, [float(v) for v in t], [float(v) for v in c], lab)
+            L.SPARSE_DENSE_MAX = L.ROUNDS_DENSE_MAX = m - 1        # one interior level, then dense
+        cf = [float(v) for v in c]
+        h = L.hitting_reduction_sparse(A, [float(v) for v in t], cf, lab)
+        # two right-hand sides at once (double-double columns): each column as alone
+        H2 = L.hitting_reduction_sparse(A, [float(v) for v in t], np.column_stack([cf, np.ones(m)]), lab)
     finally:
-        L.SPARSE_DENSE_MAX, L.SPARSE_DENSE_FILL = old
+        L.SPARSE_DENSE_MAX, L.SPARSE_DENSE_FILL, L.ROUNDS_DENSE_MAX = old
     assert rel_err(h, ex) <= REL
+    assert np.array_equal(H2[:, 0], h)
 
 
 def test_sparse_padded_cluster_shapes_match_dense():
