@@ -478,6 +478,55 @@ def _fraction_solve(chain, pat, nums, unknown, idx, targets, b):  # pragma: no c
     return hitting_reduction(A, t, [Fraction(1)] * len(unknown), order=_order(chain, unknown))
 
 
+# ----------------------------------------------------------------------------- stationary laws
+def exact_stationary_law(A: list) -> list:
+    """Stationary law π of an irreducible matrix of Fractions (only off-diagonal entries read), solved by FLINT.
+
+    With q(x) = Σ_{y≠x} A(x, y) the exit rate rebuilt from the off-diagonal entries (as GTH does, so a
+    stochastic matrix and its generator give the same π), π solves Σ_x π(x) A(x, y) = π(y) q(y) for every
+    y ≠ n − 1 and Σ π = 1: a nonsingular rational system for an irreducible A, solved exactly by
+    ``fmpq_mat.solve``. Used by `stationary.stationary_distribution` for exact input (the closed class).
+
+    Parameters
+    ----------
+    A : list of list of Fraction
+        Square, irreducible on its off-diagonal support.
+
+    Returns
+    -------
+    list of Fraction
+
+    Examples
+    --------
+    >>> exact_stationary_law([[Fraction(2, 5), Fraction(3, 5)], [Fraction(1, 5), Fraction(4, 5)]])
+    [Fraction(1, 4), Fraction(3, 4)]
+    """
+    n = len(A)
+    if n == 1:
+        return [Fraction(1)]
+    M = flint.fmpq_mat(n, n)
+    fq = flint.fmpq
+    for x, row in enumerate(A):
+        q = Fraction(0)
+        for y, v in enumerate(row):
+            if y != x and v:
+                q += v
+                if y != n - 1:
+                    M[y, x] = fq(v.numerator, v.denominator)
+        if x != n - 1:
+            M[x, x] = -fq(q.numerator, q.denominator)
+    for x in range(n):
+        M[n - 1, x] = 1
+    try:
+        X = M.solve(flint.fmpq_mat(n, 1, [0] * (n - 1) + [1]))
+    except ZeroDivisionError:
+        raise ChainError("the matrix is reducible: its stationary equations are singular") from None
+    return [_to_fraction(v) for v in X.entries()]
+
+
+STATIONARY_FLINT_MIN_N = 12    # exact stationary laws of larger blocks are solved by FLINT, smaller ones by GTH
+
+
 # ----------------------------------------------------------------------------- rational functions of ε
 def _base_point(eps_max) -> Fraction:
     """A simple rational ε₀ in (0, eps_max): 1/2^k with k ≥ 1 the least such that 1/2^k < eps_max."""

@@ -219,6 +219,8 @@ def stationary_distribution(A, *, irreducible: bool = False):
         raise ChainError("the matrix is empty (0 states)")
     if is_float and not np.all(np.isfinite(M)):
         raise ChainError("the matrix has a non-finite entry")
+    if not is_float and _use_flint(M):
+        return _flint_law(M, irreducible)
     # Fast path: GTH on the whole matrix. If no pivot (exit mass to lower states) vanishes, state 0 is
     # reachable from every state, so there is exactly one closed class and GTH's result is its
     # stationary law — exact zeros on transient states (structural zeros stay 0 in every field).
@@ -277,6 +279,26 @@ def _sparse_float_law(A: sp.csr_matrix, irreducible: bool) -> np.ndarray:
     out = np.zeros(A.shape[0])
     R = np.asarray(R)
     out[R] = stationary_reduction_sparse(A[R][:, R]) if R.size > 1 else 1.0
+    return out
+
+
+def _use_flint(M: list) -> bool:
+    from metacot.numerics.solvers import exact
+
+    return exact.have_flint() and len(M) >= exact.STATIONARY_FLINT_MIN_N and \
+        all(type(v) is Fraction for row in M for v in row)
+
+
+def _flint_law(M: list, irreducible: bool) -> list:
+    """stationary_distribution for a matrix of Fractions: the closed class R of the support, then
+    `exact.exact_stationary_law` (FLINT) on M|R (zeros on the transient states)."""
+    from metacot.numerics.solvers.exact import exact_stationary_law
+
+    R, _ = _unique_class(_offdiag_support(M), irreducible)
+    sub = exact_stationary_law([[M[i][j] for j in R] for i in R])
+    out = [Fraction(0)] * len(M)
+    for x, p in zip(R, sub):
+        out[x] = p
     return out
 
 

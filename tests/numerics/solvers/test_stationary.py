@@ -229,3 +229,20 @@ def test_float_law_of_a_large_sparse_ring():
     assert np.all(np.abs(pi * c.n - 1) < 1e-7)
     r = pi @ c.kernel(1e-8) - pi
     assert np.max(np.abs(r)) <= 1e-15 * np.max(pi)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_flint_exact_law_equals_exact_gth(seed):
+    # two exact methods, so equality: FLINT's linear solve on the closed class vs GTH over Fractions
+    from metacot.numerics.families import random_chain
+    from metacot.numerics.solvers import exact as X
+    from metacot.numerics.solvers import stationary as S
+
+    c = random_chain(seed, K=8 + 4 * seed, max_size=4, extra_edges=2)
+    rows = c.kernel_exact(F(1, 10**(3 + 20 * seed)))
+    D = [[r.get(j, F(0)) for j in range(c.n)] for r in rows]
+    assert c.n >= X.STATIONARY_FLINT_MIN_N and S._use_flint(D)
+    assert stationary_distribution(D) == S._gth_generic(D)
+    # a unichain: one more state, transient, feeding state 0; the law is 0 there and unchanged elsewhere
+    U = [row + [F(0)] for row in D] + [[F(1, 2)] + [F(0)] * (c.n - 1) + [F(1, 2)]]
+    assert stationary_distribution(U) == S._gth_generic(D) + [F(0)]
