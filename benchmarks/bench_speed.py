@@ -45,6 +45,7 @@ import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 import scipy.sparse.linalg as spla  # noqa: E402
 
+from bench_hitting import dense_chain  # noqa: E402  (K dense random blocks, one sparse edge each)
 from metacot.numerics.families import random_chain, ring  # noqa: E402
 from metacot.numerics.solvers import reduction as L  # noqa: E402
 from metacot.numerics.solvers.hitting import expected_hitting_times  # noqa: E402
@@ -85,24 +86,6 @@ def dense_operator(chain, eps):
     return A, t, np.eye(keep.size) - sub
 
 
-def dense_blocks_chain(n, K, seed=0):
-    """K random dense blocks (each row a random law), one sparse edge of weight 1 from each block to the next."""
-    from metacot.numerics.chain import Chain
-
-    rng = np.random.default_rng(seed)
-    M = n // K
-    P0 = np.zeros((n, n))
-    for k in range(K):
-        B = rng.random((M, M))
-        P0[k * M:(k + 1) * M, k * M:(k + 1) * M] = B / B.sum(1, keepdims=True)
-    Q = np.zeros((n, n))
-    for k in range(K):
-        Q[k * M, ((k + 1) % K) * M + M - 1] = 1.0
-    P1 = Q - Q.sum(1)[:, None] * P0
-    return Chain.from_csr(sp.csr_matrix(P0), sp.csr_matrix(P1), cluster_labels=np.arange(n) // M, start=0,
-                          target=n - 1, name=f"dense-blocks(n={n}, K={K})")
-
-
 def bench_dense(quick):
     rows = []
     eps = Fraction(1, 10**8)
@@ -124,7 +107,7 @@ def bench_dense(quick):
                      "rel_err_metacot": C.rel_err(r["metacot"][1][0], ex),
                      "rel_err_reference": C.rel_err(r["numpy"][1][0], ex)})
     for n, K in (((2000, 10),) if quick else ((2000, 10), (4000, 20))):
-        c = dense_blocks_chain(n, K)
+        c = dense_chain(n, K)
         _, _, M = dense_operator(c, eps)
         ones = np.ones(M.shape[0])
         r = C.side_by_side({"metacot": lambda: expected_hitting_times(c, c.target, float(eps), "float"),

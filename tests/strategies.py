@@ -1,10 +1,21 @@
-"""Shared test inputs: hypothesis strategies (random metastable chains, ε over many decades) and small fixed chains."""
+"""Shared test inputs: hypothesis strategies (random metastable chains, ε over many decades) and small fixed chains;
+and `rel_to_exact`, the relative error against an exact rational reference."""
+from fractions import Fraction
 
+import mpmath
 from hypothesis import strategies as st
 
 from metacot.numerics.chain import row_rescaled_chain
 from metacot.numerics.families import random_chain
 from metacot.numerics.verify.conjectures import eps_decades  # noqa: F401  (the library's strategy, re-used)
+
+
+def rel_to_exact(a, b) -> float:
+    """|a − b|/|b| in 60-digit arithmetic (b an exact Fraction; a a float, mpf or Fraction)."""
+    with mpmath.workdps(60):
+        am = mpmath.mpf(a.numerator) / a.denominator if isinstance(a, Fraction) else mpmath.mpf(a)
+        bm = mpmath.mpf(b.numerator) / b.denominator
+        return float(abs(am - bm) / abs(bm))
 
 
 @st.composite

@@ -553,65 +553,10 @@ def _solve_many(chain, pat, unknown, idx, targets, a, b, cols):
     C = [[one] + [zero] * (r - 1) for _ in range(m)]
     for k, i in enumerate(cols):
         C[i][1 + k] = one
-    H = _reduce_many(A, t, C, _order(chain, unknown))
+    from metacot.numerics.solvers.reduction import hitting_reduction_many
+
+    H = hitting_reduction_many(A, t, C, _order(chain, unknown))
     return flint.fmpq_mat(m, r, [v for row in H for v in row])
-
-
-def _reduce_many(rows, t, C, order):
-    """State reduction (as `reduction.hitting_reduction`) with several right-hand sides (lists) over fmpq."""
-    m = len(rows)
-    A = [dict(r) for r in rows]
-    t = list(t)
-    C = [list(c) for c in C]
-    cols = [set() for _ in range(m)]
-    for x in range(m):
-        for y in A[x]:
-            cols[y].add(x)
-    alive = [True] * m
-    record = []
-    for z in order[:-1]:
-        rz = A[z]
-        ez = t[z] + sum(rz.values())
-        if ez == 0:
-            raise ChainError(f"state {z} has no exit mass during elimination (target unreachable)")
-        alive[z] = False
-        cz = C[z]
-        record.append((z, rz, ez, cz))
-        for y in rz:
-            cols[y].discard(z)
-        for i in cols[z]:
-            if not alive[i]:
-                continue
-            ri = A[i]
-            f = ri.pop(z) / ez
-            t[i] += f * t[z]
-            ci = C[i]
-            for k, v in enumerate(cz):
-                if v:
-                    ci[k] += f * v
-            for y, v in rz.items():
-                if y == i:
-                    continue
-                if y in ri:
-                    ri[y] += f * v
-                else:
-                    ri[y] = f * v
-                    cols[y].add(i)
-        cols[z] = set()
-    last = order[-1]
-    e_last = t[last] + sum(A[last].values())
-    if e_last == 0:
-        raise ChainError(f"state {last} has no exit mass (target unreachable)")
-    H = [None] * m
-    H[last] = [v / e_last for v in C[last]]
-    for z, rz, ez, cz in reversed(record):
-        acc = list(cz)
-        for y, v in rz.items():
-            hy = H[y]
-            for k in range(len(acc)):
-                acc[k] += v * hy[k]
-        H[z] = [v / ez for v in acc]
-    return H
 
 
 def _normal_form(num, den):

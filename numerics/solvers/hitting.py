@@ -637,43 +637,18 @@ def hitting_laurent(chain: Chain, target) -> list:
 
 def _hitting_laurent_sympy(chain: Chain, targets: set) -> list:
     """Reference and fallback of `hitting_laurent`: exact state reduction over QQ(ε) with sympy."""
-    from sympy import QQ, Symbol
+    from metacot.numerics.solvers import _qq_eps
 
-    e = Symbol("epsilon")
-    F = QQ.frac_field(e)
-    E = F(e)
-    r0, r1 = chain.row_dicts(0), chain.row_dicts(1)
-
-    def conv(v):
-        return F(QQ(v.numerator, v.denominator))
-
-    rows = []
-    for a, b in zip(r0, r1):
-        row = {j: conv(v) for j, v in a.items()}
-        for j, v in b.items():
-            row[j] = row.get(j, F.zero) + E * conv(v)
-        rows.append({j: v for j, v in row.items() if v != 0})
+    F, E = _qq_eps.field()
+    rows = _qq_eps.kernel_rows(chain, F, E)
     ok, unknown, A, t = _system(rows, targets, F.zero)
     h = hitting_reduction(A, t, [F.one] * len(unknown), order=_cluster_order(chain, unknown)) if unknown else []
     out = [None] * chain.n
     for y in targets:
         out[y] = RationalFunction((Fraction(0),), (Fraction(1),))
     for x, v in zip(unknown, h):
-        out[x] = _to_rational_function(v, e)
+        out[x] = _qq_eps.to_rational_function(v)
     return out
-
-
-def _to_rational_function(v, e) -> RationalFunction:
-    num, den = v.numer, v.denom
-
-    def coeffs(p):
-        d = p.degree()
-        cs = [Fraction(0)] * (max(d, 0) + 1)
-        for (k,), c in p.terms():
-            cs[k] = Fraction(int(c.numerator), int(c.denominator))
-        return tuple(cs)
-
-    return RationalFunction(coeffs(num), coeffs(den))
 
 
 def laurent_coefficients(chain: Chain, start, target, order: int = 0) -> dict[int, Fraction]:

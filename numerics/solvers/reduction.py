@@ -92,14 +92,30 @@ def hitting_reduction(rows: Sequence[dict], exit_mass: Sequence, cost: Sequence,
     exit_mass[x] = t(x) (mass straight into the target), cost[x] = c(x) (1 per step for a DTMC;
     1 per unit time for a CTMC with rates). Eliminates states in `order` (default: 0..m−1),
     folds each state's mass into its neighbours, and rebuilds every exit mass as a sum of
-    non-negative terms. Works over any field. Returns h as a list.
+    non-negative terms. Works over any field. Returns h as a list (`hitting_reduction_many` with one
+    right-hand side).
+    """
+    return [h[0] for h in hitting_reduction_many(rows, exit_mass, [[v] for v in cost], order)]
+
+
+def hitting_reduction_many(rows: Sequence[dict], exit_mass: Sequence, costs: Sequence, order=None) -> list:
+    """`hitting_reduction` for several right-hand sides at once: costs[x] = [c_1(x), …, c_r(x)].
+
+    One elimination serves every column (zero cost entries are skipped). Works over any field.
+    Returns H as a list of rows, H[x] = [h_1(x), …, h_r(x)].
+
+    Examples
+    --------
+    >>> from fractions import Fraction as F
+    >>> hitting_reduction_many([{1: F(1, 2)}, {}], [F(1, 2), F(1, 2)], [[F(1), F(0)], [F(1), F(1)]])
+    [[Fraction(2, 1), Fraction(1, 1)], [Fraction(2, 1), Fraction(2, 1)]]
     """
     m = len(rows)
     A = [dict(r) for r in rows]
     for x in range(m):
         A[x].pop(x, None)
     t = list(exit_mass)
-    c = list(cost)
+    C = [list(c) for c in costs]
     cols = [set() for _ in range(m)]
     for x in range(m):
         for y in A[x]:
@@ -115,7 +131,8 @@ def hitting_reduction(rows: Sequence[dict], exit_mass: Sequence, cost: Sequence,
         if ez == 0:
             raise ChainError(f"state {z} has no exit mass during elimination (target unreachable)")
         alive[z] = False
-        record.append((z, rz, ez, c[z]))
+        cz = C[z]
+        record.append((z, rz, ez, cz))
         for y in rz:
             cols[y].discard(z)
         for i in cols[z]:
@@ -124,7 +141,10 @@ def hitting_reduction(rows: Sequence[dict], exit_mass: Sequence, cost: Sequence,
             ri = A[i]
             f = ri.pop(z) / ez
             t[i] = t[i] + f * t[z]
-            c[i] = c[i] + f * c[z]
+            ci = C[i]
+            for k, v in enumerate(cz):
+                if not (v == 0):      # an exact zero only (a ball around 0 is not skipped)
+                    ci[k] = ci[k] + f * v
             for y, v in rz.items():
                 if y == i:
                     continue  # self-loop: dropped, the exit mass is rebuilt from off-diagonal terms
@@ -135,7 +155,7 @@ def hitting_reduction(rows: Sequence[dict], exit_mass: Sequence, cost: Sequence,
                     cols[y].add(i)
         cols[z] = set()
         A[z] = None
-    h = [None] * m
+    H = [None] * m
     last = order[-1]
     e_last = t[last]
     for v in A[last].values():
@@ -144,13 +164,15 @@ def hitting_reduction(rows: Sequence[dict], exit_mass: Sequence, cost: Sequence,
         raise ChainError("internal: last state still has neighbours")
     if e_last == 0:
         raise ChainError(f"state {last} has no exit mass (target unreachable)")
-    h[last] = c[last] / e_last
+    H[last] = [v / e_last for v in C[last]]
     for z, rz, ez, cz in reversed(record):
-        acc = cz
+        acc = list(cz)
         for y, v in rz.items():
-            acc = acc + v * h[y]
-        h[z] = acc / ez
-    return h
+            hy = H[y]
+            for k in range(len(acc)):
+                acc[k] = acc[k] + v * hy[k]
+        H[z] = [a / ez for a in acc]
+    return H
 
 
 # ----------------------------------------------------------------------------- dense blocked reduction

@@ -17,7 +17,7 @@ from metacot.numerics.cli.main import main
 from metacot.numerics.errors import EpsilonError, MetacotError, UnreachableTargetError
 from metacot.numerics.families import random_chain, ring
 from metacot.numerics.io import save_chain
-from strategies import chains, eps_decades
+from strategies import chains, eps_decades, rel_to_exact as _rel
 
 # Tolerances.
 FLOAT_REL = 1e-12   # spec 06 / issue 3: float state reduction keeps relative error <= 1e-12 at every eps
@@ -26,14 +26,6 @@ MP_REL = 1e-40      # dps = 50: ~n·1e-50 rounding; 1e-40 leaves ten digits of r
 
 def _clamp(chain, eps):
     return eps if eps <= chain.eps_max else chain.eps_max / 2
-
-
-def _rel(a, b):
-    """|a − b|/|b| in 60-digit arithmetic (b exact Fraction, a float/mpf/Fraction)."""
-    with mpmath.workdps(60):
-        am = mpmath.mpf(a.numerator) / a.denominator if isinstance(a, F) else mpmath.mpf(a)
-        bm = mpmath.mpf(b.numerator) / b.denominator
-        return float(abs(am - bm) / abs(bm))
 
 
 def _assert_agree(exact, other, tol):

@@ -3,7 +3,6 @@ initial laws and π-weighted origins, exact Laurent coefficients."""
 import math
 from fractions import Fraction as F
 
-import mpmath
 import numpy as np
 import pytest
 import sympy
@@ -17,7 +16,7 @@ from metacot.numerics.solvers.hitting import expected_hitting_times
 from metacot.numerics.solvers.moments import (hitting_moments, hitting_moments_laurent, hitting_time_from,
                                               initial_law, mean_first_passage_time)
 from metacot.numerics.solvers.stationary import stationary_law
-from strategies import chains, eps_decades
+from strategies import chains, eps_decades, rel_to_exact as _rel
 
 # Tolerances.
 FLOAT_REL = 1e-12    # h and m₂ by subtraction-free state reduction: relative error ≲ n·1.1e-16 at any ε (n ≤ 16)
@@ -27,13 +26,6 @@ SERIES_REL = 1e-10   # float series Σ(2t+1)P(τ>t) summed to a survival of 1e-2
 
 def _clamp(chain, eps):
     return eps if eps <= chain.eps_max else chain.eps_max / 2
-
-
-def _rel(a, b):
-    with mpmath.workdps(60):
-        am = mpmath.mpf(a.numerator) / a.denominator if isinstance(a, F) else mpmath.mpf(a)
-        bm = mpmath.mpf(b.numerator) / b.denominator
-        return float(abs(am - bm) / abs(bm))
 
 
 def two_state():

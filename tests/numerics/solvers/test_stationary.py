@@ -2,7 +2,6 @@
 import random
 from fractions import Fraction as F
 
-import mpmath
 import numpy as np
 import pytest
 import sympy
@@ -12,7 +11,7 @@ from hypothesis import strategies as st
 from metacot.numerics.chain import Chain
 from metacot.numerics.errors import ChainError
 from metacot.numerics.solvers.stationary import recurrent_classes, stationary_distribution, stationary_law
-from strategies import chains, eps_decades
+from strategies import chains, eps_decades, rel_to_exact as _rel
 
 # Tolerances.
 FLOAT_REL = 1e-12   # GTH float: entrywise relative error O(n³)·1.1e-16 (O'Cinneide 1993), n ≤ 16 here
@@ -21,13 +20,6 @@ MP_REL = 1e-40      # dps = 50: ~n·1e-50 rounding; ten digits of room
 
 def _clamp(chain, eps):
     return eps if eps <= chain.eps_max else chain.eps_max / 2
-
-
-def _rel(a, b):
-    with mpmath.workdps(60):
-        am = mpmath.mpf(a.numerator) / a.denominator if isinstance(a, F) else mpmath.mpf(a)
-        bm = mpmath.mpf(b.numerator) / b.denominator
-        return float(abs(am - bm) / abs(bm))
 
 
 def _nullspace_law(P):
