@@ -338,6 +338,20 @@ def _pick(chain, eps, method: str) -> str:
 
 
 FLOAT_DENSE_MAX_N = 10_000   # dense float GTH: 8·n² bytes (0.8 GB at the limit) and about n³/3 flops
+DENSE_LAW_MAX_N = 1500       # exact / mp / certified laws work on dense n×n matrices (FLINT: ≈ 10 s at the limit)
+
+
+def _check_dense_work(chain, method: str, dps: int) -> None:
+    """LimitError before an exact, mp or certified stationary law too large for its dense matrices, or (exact,
+    mp) beyond the elimination budget of `hitting.check_exact_work`."""
+    if chain.n > DENSE_LAW_MAX_N:
+        raise LimitError(f"method '{method}' for the stationary law works on dense n×n matrices; {chain.n} states "
+                         f"exceed its limit of {DENSE_LAW_MAX_N}; use method 'float' (GTH in sparse rounds at any "
+                         "size, relative error of a few 1e-16 per entry at any eps)")
+    if method in ("exact", "mp"):
+        from metacot.numerics.solvers.hitting import check_exact_work
+
+        check_exact_work(chain, method, dps)
 
 
 def stationary_law(chain, eps, method: str = "auto", *, dps: int = 50, irreducible: bool = False):
@@ -392,6 +406,8 @@ def stationary_law(chain, eps, method: str = "auto", *, dps: int = 50, irreducib
     """
     eps = chain.check_eps(eps, allow_zero=True)
     method = _pick(chain, eps, method)
+    if method != "float":
+        _check_dense_work(chain, method, dps)
     if method == "certified":
         return _certified(chain, eps, irreducible)
     if method == "float":

@@ -128,9 +128,13 @@ def _eps(chain, args, command):
     return chain.check_eps(args.eps, allow_zero=True)
 
 
-def _method_for(chain, eps, method):
+def _method_for(chain, eps, method, progress=None):
+    """The method that runs ("auto": exact for exact chains with rational ε and n ≤ 400, else float); the
+    progress line names it from here on."""
     if method == "auto":
-        return "exact" if (chain.exact and isinstance(eps, Fraction) and chain.n <= 400) else "float"
+        method = "exact" if (chain.exact and isinstance(eps, Fraction) and chain.n <= 400) else "float"
+    if progress is not None:
+        progress.stage(f"method {method} on {chain.n} states")
     return method
 
 
@@ -283,7 +287,7 @@ def cmd_committor(args) -> int:
     A = _resolve_set(chain, args.set_a, "--A")
     B = _resolve_set(chain, args.set_b, "--B") if args.set_b is not None else []
     eps = _eps(chain, args, "committor")
-    method = _method_for(chain, eps, args.method)
+    method = _method_for(chain, eps, args.method, getattr(args, "progress", None))
     q = committor(chain, A, B, eps, method, dps=args.dps)
     digits, note = _solve_note(method, chain, args.dps)
     out = {"A": A, "B": B, "eps": fmt(eps), "method": method, "note": note,
@@ -317,7 +321,7 @@ def cmd_mfpt(args) -> int:
     chain = get_chain(args)
     target = _default_target(chain, args.target)
     eps = _eps(chain, args, "mfpt")
-    method = _method_for(chain, eps, args.method)
+    method = _method_for(chain, eps, args.method, getattr(args, "progress", None))
     digits, note = _solve_note(method, chain, args.dps)
     out = {"target": target, "eps": fmt(eps), "method": method, "note": note, "unit": "steps"}
     if args.origin is not None:
@@ -365,7 +369,7 @@ def cmd_moments(args) -> int:
     lines = []
     if args.eps is not None or not args.laurent:
         eps = _eps(chain, args, "moments")
-        method = _method_for(chain, eps, args.method)
+        method = _method_for(chain, eps, args.method, getattr(args, "progress", None))
         m = hitting_moments(chain, target, eps, initial=initial, method=method, dps=args.dps)
         digits, note = _solve_note(method, chain, args.dps)
         if method == "float":
@@ -506,7 +510,7 @@ def cmd_stationary(args) -> int:
 
     chain = get_chain(args)
     eps = _eps(chain, args, "stationary")
-    method = _method_for(chain, eps, args.method)
+    method = _method_for(chain, eps, args.method, getattr(args, "progress", None))
     pi = stationary_law(chain, eps, method, dps=args.dps)
     digits, note = _solve_note(method, chain, args.dps)
     if method == "float":

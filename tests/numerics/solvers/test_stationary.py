@@ -238,3 +238,19 @@ def test_flint_exact_law_equals_exact_gth(seed):
     # a unichain: one more state, transient, feeding state 0; the law is 0 there and unchanged elsewhere
     U = [row + [F(0)] for row in D] + [[F(1, 2)] + [F(0)] * (c.n - 1) + [F(1, 2)]]
     assert stationary_distribution(U) == S._gth_generic(D) + [F(0)]
+
+
+def test_dense_methods_refuse_sizes_beyond_their_limit():
+    # exact / mp / certified laws build dense n×n matrices: refused before any work (the float path has no limit)
+    from metacot.numerics.errors import LimitError
+    from metacot.numerics.families import ring
+    from metacot.numerics.solvers import stationary as S
+
+    big = ring(S.DENSE_LAW_MAX_N // 5 + 1, 5)
+    for method in ("exact", "mp", "certified"):
+        with pytest.raises(LimitError, match="dense n×n matrices"):
+            stationary_law(big, F(1, 1000), method)
+    assert abs(stationary_law(big, F(1, 1000), "float").sum() - 1) < 1e-12
+    one_block = Chain.from_dense([[F(1, 400)] * 400 for _ in range(400)])   # one 400-state block: 400³ > budget
+    with pytest.raises(LimitError, match="cost limit"):
+        stationary_law(one_block, 0, "mp")
