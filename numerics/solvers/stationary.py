@@ -369,8 +369,10 @@ def stationary_law(chain, eps, method: str = "auto", *, dps: int = 50, irreducib
     method : {"auto", "exact", "mp", "float", "certified"}
         exact: Fractions (exact chain, rational ε); mp: mpmath at `dps` digits; float: float64 GTH
         (dense for small or dense kernels; in rounds of sparse elimination for kernels of more than 300
-        states with under 5 % nonzero entries; relative error of a few 1e-16 per entry at every ε); certified: enclosures in ball arithmetic
+        states with under 5 % nonzero entries; relative error of a few 1e-16 per entry at every ε);
+        certified: enclosures in ball arithmetic
         (:func:`~metacot.numerics.solvers.certified.certified_stationary_law` on the closed class);
+        exact, mp and certified build dense matrices and refuse more than DENSE_LAW_MAX_N = 1500 states;
         auto: exact for exact chains with rational ε and n ≤ 400, else float.
     dps : int
         Decimal digits for method "mp".
